@@ -1,0 +1,344 @@
+"""ex04_manual_backprop: Nielsen's 2-layer sigmoid network, backprop by hand, checked against the tape."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from autograder import oracle
+from autograder.check import Check, Exercise, autodiff_used, failed, parts_verdict, rng, signature, verdict_for
+from autograder.compare import as_array, mismatch
+from autograder.records import PASS, Tensor, Verdict
+
+NAME = "ex04_manual_backprop"
+# Layer widths d -> h -> k and a batch size n that differ from each other, so a missing
+# transpose or a wrong axis changes a shape, and a missing 1/n changes every value.
+D, H, K, N = 6, 5, 3, 7
+
+
+def network(seed: int, n: int = N):
+    r = rng(4, seed)
+    a0 = r.normal(size=(n, D))
+    y = np.eye(K)[r.integers(0, K, size=n)]
+    w1, b1 = r.normal(size=(D, H)), r.normal(size=H) * 0.5
+    w2, b2 = r.normal(size=(H, K)), r.normal(size=K) * 0.5
+    return a0, y, w1, b1, w2, b2
+
+
+def tensors(dtype, *arrays):
+    return tuple(Tensor(a, dtype) for a in arrays)
+
+
+# ---------------------------------------------------------------------------------------------
+# sigmoid, sigmoid_prime, forward
+# ---------------------------------------------------------------------------------------------
+
+
+def z_values(seed):
+    return rng(4, 1, seed).normal(scale=4.0, size=(N, H))
+
+
+def check_sigmoid(dtype, learner, rubric):
+    z = z_values(0)
+    outcome = learner.call("sigmoid", Tensor(z, dtype))
+    return failed(outcome) or verdict_for(
+        outcome.value, oracle.sigmoid(z), rubric.tolerance(dtype), signature("sigmoid", z=Tensor(z, dtype)),
+        {"returned exp(-z) / (1 + exp(-z)), i.e. 1 - sigmoid(z) (sign of z flipped)": oracle.sigmoid(-z)})
+
+
+def check_sigmoid_extremes(learner, rubric):
+    z = np.array([[-1000.0, -50.0, 0.0, 50.0, 1000.0]])
+    outcome = learner.call("sigmoid", Tensor(z, "float64"))
+    problem = failed(outcome)
+    if problem:
+        return problem
+    got = as_array(outcome.value)
+    if got is not None and got.shape == z.shape and not np.isfinite(got).all():
+        return Verdict(0.0, "sigmoid(z) is not finite for z = " + ", ".join(
+            f"{v:g}" for v in z[~np.isfinite(got)]) + ": exp(z) overflows; use tf.math.sigmoid or a "
+            "form that only exponentiates negative numbers")
+    return verdict_for(outcome.value, oracle.sigmoid(z), rubric.tolerance("float64"),
+                       signature("sigmoid", z=Tensor(z, "float64")))
+
+
+def check_sigmoid_prime(dtype, learner, rubric):
+    z = z_values(1) * 0.5
+    outcome = learner.call("sigmoid_prime", Tensor(z, dtype), manual=True)
+    s = oracle.sigmoid(z)
+    return failed(outcome) or autodiff_used(outcome, "sigmoid_prime") or verdict_for(
+        outcome.value, s * (1 - s), rubric.tolerance(dtype), signature("sigmoid_prime", z=Tensor(z, dtype)), {
+            "returned sigmoid(z) instead of sigmoid(z) * (1 - sigmoid(z))": s,
+            "applied s * (1 - s) to z itself instead of to sigmoid(z)": z * (1 - z),
+            "returned 1 - sigmoid(z)": 1 - s,
+            "the sign is flipped": -s * (1 - s),
+        })
+
+
+def check_forward(dtype, learner, rubric):
+    a0, y, w1, b1, w2, b2 = network(2)
+    args = tensors(dtype, a0, w1, b1, w2, b2)
+    outcome = learner.call("forward", *args)
+    problem = failed(outcome)
+    if problem:
+        return problem
+    z1 = a0 @ w1 + b1
+    a1 = oracle.sigmoid(z1)
+    z2 = a1 @ w2 + b2
+    want = (z1, a1, z2, oracle.sigmoid(z2))
+    called = signature("forward", a0=args[0], w1=args[1], b1=args[2], w2=args[3], b2=args[4])
+    if not isinstance(outcome.value, tuple) or len(outcome.value) != 4:
+        return Verdict(0.0, f"{called}: expected the tuple (z1, a1, z2, a2)")
+    tol = rubric.tolerance(dtype)
+    return parts_verdict([verdict_for(got, w, tol, called, what=name)
+                          for got, w, name in zip(outcome.value, want, ("z1", "a1", "z2", "a2"))])
+
+
+# ---------------------------------------------------------------------------------------------
+# The deltas (BP1, BP2)
+# ---------------------------------------------------------------------------------------------
+
+
+def check_output_delta(dtype, learner, rubric):
+    a0, y, w1, b1, w2, b2 = network(3)
+    z2 = oracle.sigmoid(a0 @ w1 + b1) @ w2 + b2
+    a2 = oracle.sigmoid(z2)
+    args = tensors(dtype, z2, a2, y)
+    outcome = learner.call("output_delta", *args, manual=True)
+    sp = a2 * (1 - a2)
+    want = (a2 - y) * sp
+    return failed(outcome) or autodiff_used(outcome, "output_delta") or verdict_for(
+        outcome.value, want, rubric.tolerance(dtype), signature("output_delta", z2=args[0], a2=args[1], y=args[2]), {
+            "the delta is missing the sigmoid_prime(z2) factor": a2 - y,
+            "the sign is flipped (y - a2 instead of a2 - y)": -want,
+            "divided by n: the delta is per example, the 1/n belongs in backprop": want / len(y),
+            "sigmoid_prime was applied to a2 instead of z2": (a2 - y) * oracle.sigmoid(a2) * (1 - oracle.sigmoid(a2)),
+        })
+
+
+def check_hidden_delta(dtype, learner, rubric):
+    a0, y, w1, b1, w2, b2 = network(4)
+    z1 = a0 @ w1 + b1
+    delta2 = rng(4, 5).normal(size=(N, K))
+    args = tensors(dtype, delta2, w2, z1)
+    outcome = learner.call("hidden_delta", *args, manual=True)
+    s1 = oracle.sigmoid(z1)
+    want = (delta2 @ w2.T) * s1 * (1 - s1)
+    called = signature("hidden_delta", delta2=args[0], w2=args[1], z1=args[2])
+    if outcome.status == "error" and any(word in outcome.message for word in ("ncompatible", "shape", "Shape")):
+        return Verdict(0.0, f"{called}: {outcome.message}. Hint: delta2 has shape (n, classes) and w2 has shape "
+                            "(hidden, classes); multiply delta2 by the transpose of w2")
+    return failed(outcome) or autodiff_used(outcome, "hidden_delta") or verdict_for(
+        outcome.value, want, rubric.tolerance(dtype), called, {
+            "the delta is missing the sigmoid_prime(z1) factor": delta2 @ w2.T,
+            "the sign is flipped": -want,
+            "sigmoid_prime was applied to sigmoid(z1) instead of z1": (delta2 @ w2.T) * oracle.sigmoid(s1) * (1 - oracle.sigmoid(s1)),
+        })
+
+
+# ---------------------------------------------------------------------------------------------
+# backprop and tape_gradients (BP3, BP4 with the 1/n)
+# ---------------------------------------------------------------------------------------------
+
+
+def grads_verdict(function, dtype, n, seed, learner, rubric, manual):
+    a0, y, w1, b1, w2, b2 = network(seed, n)
+    args = tensors(dtype, a0, y, w1, b1, w2, b2)
+    outcome = learner.call(function, *args, manual=manual)
+    problem = failed(outcome) or (autodiff_used(outcome, function) if manual else None)
+    if problem:
+        return problem
+    _, want = oracle.backprop_grads(a0, y, w1, b1, w2, b2)
+    called = signature(function, a0=args[0], y=args[1], w1=args[2], b1=args[3], w2=args[4], b2=args[5])
+    if not isinstance(outcome.value, tuple) or len(outcome.value) != 4:
+        return Verdict(0.0, f"{called}: expected the tuple (dw1, db1, dw2, db2), got a {type(outcome.value).__name__}")
+    tol = rubric.tolerance(dtype)
+    parts = []
+    for got, w, name in zip(outcome.value, want, ("dw1", "db1", "dw2", "db2")):
+        mistakes = {"the gradient is n times too big (missing the 1/n of the mean)": w * n,
+                    "the sign is flipped": -w}
+        if name.startswith("db"):
+            mistakes["the bias gradient was not averaged over the batch (returned one row per example)"] = None
+        parts.append(verdict_for(got, w, tol, called, {k: v for k, v in mistakes.items() if v is not None}, what=name))
+    if n > 1:
+        # a per-example (n, width) bias gradient is a recognisable shape mistake worth naming
+        for index, name in ((1, "db1"), (3, "db2")):
+            got = as_array(outcome.value[index])
+            if got is not None and got.ndim == 2 and got.shape[0] == n:
+                parts[index] = Verdict(0.0, f"{called}: {name} has shape {got.shape}: average the per-example "
+                                            f"deltas over the batch (mean over rows) to get shape {want[index].shape}")
+    return parts_verdict(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# sgd_update
+# ---------------------------------------------------------------------------------------------
+
+
+def check_sgd_update(dtype, learner, rubric):
+    _, _, w1, b1, w2, b2 = network(6)
+    params = (w1, b1, w2, b2)
+    r = rng(4, 7)
+    grads = tuple(r.normal(size=p.shape) for p in params)  # a distinct random gradient per parameter
+    lr = 0.37
+    p_args = tuple(Tensor(p, dtype, variable=True) for p in params)
+    g_args = tuple(Tensor(g, dtype) for g in grads)
+    outcome = learner.call("sgd_update", p_args, g_args, lr)
+    problem = failed(outcome)
+    if problem:
+        return problem
+    after = outcome.inputs_after[0]
+    return update_verdict("sgd_update", ("w1", "b1", "w2", "b2"), params, grads, lr, after, rubric, dtype)
+
+
+def update_verdict(function, names, params, grads, lr, after, rubric, dtype):
+    """Each parameter must move by exactly -lr * its own gradient (shared with ex05's train_step)."""
+    tol = rubric.tolerance("update" if dtype == "float64" else "float32")
+    parts = []
+    for i, (name, p, g, new) in enumerate(zip(names, params, grads, after)):
+        step = np.asarray(new, dtype=np.float64) - np.asarray(p, dtype=np.float64).astype(dtype)
+        problem = mismatch(step, -lr * g, tol)
+        if problem is None:
+            parts.append(PASS)
+            continue
+        if np.allclose(step, 0.0, atol=1e-12):
+            text = (f"{name} did not change: update the tf.Variable in place (assign_sub), rebinding "
+                    f"the name inside the function changes nothing outside it")
+        elif mismatch(step, lr * g, tol) is None:
+            text = f"{name} moved by +lr * gradient: the sign is flipped"
+        else:
+            others = [n for j, (n, g2) in enumerate(zip(names, grads)) if j != i and np.shape(g2) == np.shape(g)
+                      and mismatch(step, -lr * g2, tol) is None]
+            if others:
+                text = f"{name} was updated with the gradient of {others[0]}, not its own"
+            else:
+                text = f"the step taken by {name} is wrong: {problem}"
+        parts.append(Verdict(0.0, f"{function}: {text}"))
+    return parts_verdict(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# train: real digits, the grader's budget
+# ---------------------------------------------------------------------------------------------
+
+
+def train_call(learner, rubric, epochs=None):
+    from autograder import data
+
+    split = data.load_digits()
+    epochs = rubric.setting(NAME, "train_epochs") if epochs is None else epochs
+    y = data.one_hot(split.y_train, 10)
+    return learner.call("train", Tensor(split.x_train, "float32"), Tensor(y, "float32"), hidden=30,
+                        epochs=int(epochs), batch_size=10, lr=3.0, seed=0,
+                        seconds=float(rubric.setting(NAME, "train_seconds"))), split
+
+
+def unpack_training(outcome, epochs):
+    """(params, history) or a Verdict saying what is wrong with the shape of what train returned."""
+    problem = failed(outcome)
+    if problem:
+        return None, problem
+    value = outcome.value
+    if not isinstance(value, tuple) or len(value) != 2 or not isinstance(value[0], tuple) or len(value[0]) != 4:
+        return None, Verdict(0.0, "train(...) must return (params, history) with params = [w1, b1, w2, b2]")
+    params = [as_array(p) for p in value[0]]
+    shapes = [(64, 30), (30,), (30, 10), (10,)]
+    for name, p, shape in zip(("w1", "b1", "w2", "b2"), params, shapes):
+        if p is None or p.shape != shape:
+            return None, Verdict(0.0, f"train(...) returned {name} with shape "
+                                      f"{None if p is None else p.shape}, expected {shape} for 64-30-10")
+    history = as_array(value[1])
+    if history is None or history.ndim != 1 or len(history) != epochs:
+        return None, Verdict(0.0, f"train(..., epochs={epochs}) must return a history of {epochs} numbers, got "
+                                  f"{'nothing usable' if history is None else f'shape {history.shape}'}")
+    return (params, history), None
+
+
+def check_train_accuracy(learner, rubric):
+    outcome, split = train_call(learner, rubric)
+    epochs = int(rubric.setting(NAME, "train_epochs"))
+    unpacked, problem = unpack_training(outcome, epochs)
+    if problem:
+        return problem
+    params, _ = unpacked
+    threshold = float(rubric.setting(NAME, "accuracy"))
+    acc = oracle.accuracy(oracle.mlp_sigmoid_predict(split.x_test, *params), split.y_test)
+    if acc >= threshold:
+        return PASS
+    return Verdict(0.0, f"train(digits, epochs={epochs}, batch_size=10, lr=3.0) reached test accuracy "
+                        f"{acc:.3f}, needs >= {threshold:.2f}")
+
+
+def check_train_history(learner, rubric):
+    from autograder import data
+
+    outcome, split = train_call(learner, rubric)
+    epochs = int(rubric.setting(NAME, "train_epochs"))
+    unpacked, problem = unpack_training(outcome, epochs)
+    if problem:
+        return problem
+    params, history = unpacked
+    cost = oracle.quadratic_cost(split.x_train, data.one_hot(split.y_train, 10), *params)
+    tol = rubric.tolerance("float32")
+    problem = mismatch(history[-1], cost, tol, scalar=True)
+    if problem:
+        return Verdict(0.0, f"history[-1] should be the mean cost C over the training set after the last epoch "
+                            f"({cost:.6g} for the returned parameters), got {history[-1]:.6g}")
+    return PASS
+
+
+def check_train_all_layers(learner, rubric):
+    """Every parameter must move: biases start at zero, and epochs=0 gives the initial weights."""
+    outcome, _ = train_call(learner, rubric)
+    epochs = int(rubric.setting(NAME, "train_epochs"))
+    unpacked, problem = unpack_training(outcome, epochs)
+    if problem:
+        return problem
+    params, _ = unpacked
+    initial, _ = train_call(learner, rubric, epochs=0)
+    start, _problem = unpack_training(initial, 0)
+    names = ("w1", "b1", "w2", "b2")
+    frozen = []
+    for i, name in enumerate(names):
+        before = start[0][i] if start else (np.zeros_like(params[i]) if name.startswith("b") else None)
+        if before is not None and np.max(np.abs(params[i] - before)) < 1e-9:
+            frozen.append(name)
+    if frozen:
+        return Verdict(0.0, f"train(...) left {', '.join(frozen)} unchanged: every layer must be trained "
+                            "(biases start at zero; with epochs=0 train returns the initial parameters)")
+    return PASS
+
+
+def _checks():
+    checks = []
+    for dtype in ("float64", "float32"):
+        checks.append(Check("sigmoid", dtype, f"matches 1/(1+exp(-z)) ({dtype})", partial(check_sigmoid, dtype)))
+    checks.append(Check("sigmoid", "extremes", "finite and correct at z = +-1000", check_sigmoid_extremes))
+    for dtype in ("float64", "float32"):
+        checks.append(Check("sigmoid_prime", dtype, f"matches s(1-s), by hand ({dtype})", partial(check_sigmoid_prime, dtype)))
+    for dtype in ("float64", "float32"):
+        checks.append(Check("forward", dtype, f"returns (z1, a1, z2, a2) ({dtype}, batch {N})", partial(check_forward, dtype)))
+    for dtype in ("float64", "float32"):
+        checks.append(Check("output_delta", dtype, f"BP1 per example, by hand ({dtype})", partial(check_output_delta, dtype)))
+    for dtype in ("float64", "float32"):
+        checks.append(Check("hidden_delta", dtype, f"BP2 with w2 transposed, by hand ({dtype})", partial(check_hidden_delta, dtype)))
+    for function, manual in (("backprop", True), ("tape_gradients", False)):
+        how = "by hand" if manual else "with the tape"
+        for dtype, n, seed in (("float64", N, 10), ("float64", 1, 11), ("float32", N, 12)):
+            checks.append(Check(function, f"{dtype}-batch{n}", f"matches GradientTape {how} ({dtype}, batch {n})",
+                                partial(grads_verdict, function, dtype, n, seed, manual=manual)))
+    for dtype in ("float64", "float32"):
+        checks.append(Check("sgd_update", dtype, f"moves each parameter by -lr * its own gradient, in place ({dtype})",
+                            partial(check_sgd_update, dtype)))
+    checks.append(Check("train", "accuracy", "reaches the test accuracy threshold on digits", check_train_accuracy))
+    checks.append(Check("train", "history", "history[e] is the training cost after epoch e", check_train_history))
+    checks.append(Check("train", "all-layers", "trains every parameter", check_train_all_layers))
+    return tuple(checks)
+
+
+EXERCISE = Exercise(
+    NAME,
+    ("sigmoid", "sigmoid_prime", "forward", "output_delta", "hidden_delta", "backprop", "tape_gradients",
+     "sgd_update", "train"),
+    _checks(),
+)

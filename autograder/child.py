@@ -1,0 +1,336 @@
+"""The untrusted side: a child process that imports one submission and answers calls into it.
+
+Everything here runs in a process the learner's code may have tampered with, so nothing it
+says is believed beyond plain numbers: the trusted side computes every expected value and
+every comparison itself.  Importing this module (as the fork server does) imports TensorFlow
+but runs no TensorFlow op: forking after an op has run can deadlock the child.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Set before TensorFlow is imported, so the fork server's children inherit them: quiet logs and
+# one thread per pool, so two workers on two cores do not thrash.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+
+import ctypes  # noqa: E402
+import importlib.util  # noqa: E402
+import resource  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+warnings.filterwarnings("ignore")
+import tensorflow as tf  # noqa: E402
+
+from autograder import probes, records, wire  # noqa: E402
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> bool:
+    """Orphaned descendants (even ones that called setsid) re-parent to us, so they can be found."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+# The fork server imports this module; making it a subreaper there means a submission child that
+# dies leaves its orphans with the fork server, where the trusted side can still find and kill them.
+become_subreaper()
+
+
+# ---------------------------------------------------------------------------------------------
+# Detecting automatic differentiation at run time
+# ---------------------------------------------------------------------------------------------
+
+_autodiff_calls: list[str] = []
+_installed: dict = {}
+
+
+def _flag(name, original):
+    def wrapper(*args, **kwargs):
+        _autodiff_calls.append(name)
+        return original(*args, **kwargs)
+
+    wrapper.__wrapped__ = original
+    wrapper._autograder_probe = name
+    return wrapper
+
+
+def install_autodiff_detectors() -> None:
+    """Wrap every entry point to TensorFlow's autodiff (and torch's / jax's if imported)."""
+    from tensorflow.python.eager import tape as tape_module
+
+    targets = [
+        (tf.GradientTape, "__enter__", "tf.GradientTape"),
+        (tf.GradientTape, "gradient", "GradientTape.gradient"),
+        (tf.GradientTape, "jacobian", "GradientTape.jacobian"),
+        (tf.GradientTape, "batch_jacobian", "GradientTape.batch_jacobian"),
+        (tf.autodiff.ForwardAccumulator, "__enter__", "tf.autodiff.ForwardAccumulator"),
+        (tape_module, "push_new_tape", "tf tape"),
+        (tf, "gradients", "tf.gradients"),
+        (tf.compat.v1, "gradients", "tf.compat.v1.gradients"),
+    ]
+    for owner, attr, label in targets:
+        original = getattr(owner, attr, None)
+        if original is None:
+            continue
+        wrapped = _flag(label, original)
+        setattr(owner, attr, wrapped)
+        _installed[(id(owner), attr)] = (owner, attr, wrapped)
+
+
+def _install_foreign_detectors() -> None:
+    """torch and jax are optional; wrap them only once the submission has imported them."""
+    candidates = []
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        candidates += [(torch.autograd, "grad", "torch.autograd.grad"),
+                       (torch.autograd, "backward", "torch.autograd.backward"),
+                       (torch.Tensor, "backward", "torch.Tensor.backward")]
+    if "jax" in sys.modules:
+        jax = sys.modules["jax"]
+        candidates += [(jax, name, f"jax.{name}") for name in ("grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev")]
+    for owner, attr, label in candidates:
+        if (id(owner), attr) in _installed:
+            continue
+        original = getattr(owner, attr, None)
+        if original is not None:
+            wrapped = _flag(label, original)
+            try:
+                setattr(owner, attr, wrapped)
+            except (AttributeError, TypeError):
+                continue
+            _installed[(id(owner), attr)] = (owner, attr, wrapped)
+
+
+def _detectors_intact() -> bool:
+    return all(getattr(owner, attr, None) is wrapped for owner, attr, wrapped in _installed.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Building arguments and converting what comes back
+# ---------------------------------------------------------------------------------------------
+
+
+class BadValue(Exception):
+    """The learner returned something that is not numbers."""
+
+
+def build_arg(spec):
+    if isinstance(spec, records.Tensor):
+        value = tf.constant(np.asarray(spec.value), dtype=spec.dtype)
+        return tf.Variable(value) if spec.variable else value
+    if isinstance(spec, records.Array):
+        return np.array(spec.value, dtype=spec.dtype)
+    if isinstance(spec, records.Probe):
+        return probes.build(spec)
+    if isinstance(spec, tuple):
+        return [build_arg(item) for item in spec]  # the contract passes parameter lists as lists
+    return spec
+
+
+def to_plain(value, depth=0):
+    """Numbers only: float64 arrays, floats, None, and tuples of those."""
+    if depth > 8:
+        raise BadValue("the return value is nested too deeply")
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        raise BadValue(f"returned a boolean ({value!r}), expected numbers")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    if isinstance(value, (tf.Tensor, tf.Variable)) or hasattr(value, "numpy"):
+        try:
+            value = value.numpy()
+        except Exception as exc:  # noqa: BLE001 - any failure is a bad value, reported as such
+            raise BadValue(f"calling .numpy() on the returned {type(value).__name__} failed: {exc}") from None
+        if isinstance(value, (bytes, str)):
+            raise BadValue("returned a string tensor, expected numbers")
+    if isinstance(value, np.ndarray):
+        # .view(np.ndarray) drops any subclass: only its numbers leave this process.
+        array = np.asarray(value).view(np.ndarray)
+        if array.dtype.kind not in "fiu":
+            raise BadValue(f"returned an array of dtype {array.dtype}, expected floats")
+        return np.array(array, dtype=np.float64)
+    if isinstance(value, (tuple, list)):
+        if len(value) > 10_000:
+            raise BadValue("returned a sequence of more than 10000 items")
+        return tuple(to_plain(item, depth + 1) for item in value)
+    raise BadValue(f"returned a {type(value).__name__}, expected numbers (a tensor, an array or a float)")
+
+
+def after_state(spec, built):
+    """The numbers an argument holds after the call (Variables, arrays, models), else None."""
+    if isinstance(spec, records.Tensor) and spec.variable:
+        return np.array(built.numpy(), dtype=np.float64)
+    if isinstance(spec, records.Array):
+        return np.array(built, dtype=np.float64)
+    if isinstance(spec, records.Probe):
+        return probes.state_of(built)
+    if isinstance(spec, tuple):
+        return tuple(after_state(s, b) for s, b in zip(spec, built))
+    return None
+
+
+def describe_keras_model(model) -> dict:
+    """What the build_model checks need to know about a Keras model, as numbers and strings."""
+    layers = []
+    for layer in getattr(model, "layers", []):
+        config = layer.get_config() if hasattr(layer, "get_config") else {}
+        activation = config.get("activation")
+        layers.append((type(layer).__name__, float(config.get("units", -1) or -1), str(activation)))
+    weights = tuple(np.array(w, dtype=np.float64) for w in model.get_weights())
+    return {"class": type(model).__name__, "layers": tuple(layers), "weights": weights}
+
+
+# ---------------------------------------------------------------------------------------------
+# The child's life: import the submission, then answer calls until told to stop
+# ---------------------------------------------------------------------------------------------
+
+
+def _exception_text(exc: BaseException) -> str:
+    tb = traceback.extract_tb(exc.__traceback__)
+    learner_frames = [f for f in tb if "autograder" not in f.filename.replace("\\", "/").split("/")[-2:-1]]
+    where = ""
+    if learner_frames:
+        frame = learner_frames[-1]
+        where = f" (line {frame.lineno} of {os.path.basename(frame.filename)}: {(frame.line or '').strip()})"
+    text = f"{type(exc).__name__}: {exc}"
+    if len(text) > 600:
+        text = text[:600] + "..."
+    return text + where
+
+
+def run_call(module, call: records.Call) -> records.Outcome:
+    function = getattr(module, call.function, None)
+    if function is None or not callable(function):
+        return records.Outcome("missing", message=f"the submission has no function {call.function}()")
+    started = time.perf_counter()
+    try:
+        args = [build_arg(spec) for spec in call.args]
+        kwargs = {name: build_arg(spec) for name, spec in call.kwargs}
+    except Exception as exc:  # noqa: BLE001 - a grader-side failure, reported as one
+        return records.Outcome("error", message=f"the grader could not build the inputs: {exc}")
+    _install_foreign_detectors()
+    before = len(_autodiff_calls)
+    try:
+        value = function(*args, **kwargs)
+    except NotImplementedError:
+        return records.Outcome("not_implemented", message=f"{call.function}() is not implemented yet")
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are results too
+        kind = type(exc).__name__
+        if isinstance(exc, SystemExit):
+            message = f"{call.function}() called sys.exit({exc.code!r})"
+        elif isinstance(exc, KeyboardInterrupt):
+            message = f"{call.function}() raised KeyboardInterrupt"
+        else:
+            message = f"{call.function}() raised {_exception_text(exc)}"
+        return records.Outcome("error", message=message, seconds=time.perf_counter() - started, value=kind)
+    seconds = time.perf_counter() - started
+    used = tuple(dict.fromkeys(_autodiff_calls[before:]))
+    if call.manual and not _detectors_intact():
+        used = used + ("(the grader's autodiff detectors were removed)",)
+    try:
+        if call.function == "build_model":
+            plain = describe_keras_model(value)
+        else:
+            plain = to_plain(value)
+        after = tuple(after_state(spec, built) for spec, built in zip(call.args, args))
+    except BadValue as exc:
+        return records.Outcome("bad_value", message=f"{call.function}() {exc}", seconds=seconds, used_autodiff=used)
+    except Exception as exc:  # noqa: BLE001
+        return records.Outcome("bad_value", message=f"{call.function}(): its result could not be read: {exc}",
+                               seconds=seconds, used_autodiff=used)
+    return records.Outcome("ok", value=plain, inputs_after=after, used_autodiff=used, seconds=seconds)
+
+
+def _apply_limits(limits: dict) -> None:
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long write fails instead of killing us
+    for name, key in (("RLIMIT_FSIZE", "file_bytes"), ("RLIMIT_CPU", "cpu_seconds")):
+        if limits.get(key):
+            value = int(limits[key])
+            try:
+                resource.setrlimit(getattr(resource, name), (value, value))
+            except (ValueError, OSError):
+                pass
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:
+        pass
+
+
+def import_submission(path: str, module_name: str):
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def serve(conn, path: str, module_name: str, limits: dict) -> None:
+    """Entry point of a submission child (run by the fork server or a spawned interpreter)."""
+    os.setsid()  # our own process group, so the trusted side can signal the whole group
+    become_subreaper()
+    workdir = tempfile.mkdtemp(prefix="autograder-child-")
+    os.chdir(workdir)
+    # Learner output goes to a file in the private directory, never to the trusted side's pipe.
+    out = os.open(os.path.join(workdir, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    os.close(out)
+    _apply_limits(limits)
+    install_autodiff_detectors()
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    try:
+        module = import_submission(path, module_name)
+        hello = records.Outcome("ok")
+    except BaseException as exc:  # noqa: BLE001 - a failed import is a result, not a crash
+        module = None
+        if isinstance(exc, SystemExit):
+            text = f"the file exited the process at import (sys.exit({exc.code!r}))"
+        elif isinstance(exc, SyntaxError):
+            text = f"the file has a syntax error at line {exc.lineno}: {exc.msg}"
+        else:
+            text = f"importing the file raised {_exception_text(exc)}"
+        hello = records.Outcome("import_error", message=text)
+    conn.send_bytes(wire.dumps(hello))
+    if module is None:
+        return
+    while True:
+        try:
+            request = wire.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        outcome = run_call(module, request)
+        try:
+            conn.send_bytes(wire.dumps(outcome))
+        except TypeError as exc:
+            conn.send_bytes(wire.dumps(records.Outcome("bad_value", message=str(exc))))
+
+
+def serve_fd(fd: int, path: str, module_name: str, limits: dict) -> None:
+    from multiprocessing.connection import Connection
+
+    serve(Connection(fd), path, module_name, limits)
+
+
+if __name__ == "__main__":  # the spawn fallback: python -m autograder.child FD PATH MODULE SETTINGS
+    import json
+
+    serve_fd(int(sys.argv[1]), sys.argv[2], sys.argv[3], json.loads(sys.argv[4]))

@@ -1,0 +1,88 @@
+"""The ``autograder`` command: a thin front end over the pipeline; it only parses and renders."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def _limits(args):
+    from autograder.run import Limits
+
+    return Limits(call_seconds=args.call_seconds, submission_seconds=args.submission_seconds,
+                  memory_bytes=int(args.memory_gib * 1024**3))
+
+
+def cmd_grade(args) -> int:
+    from autograder import api, load
+    from autograder.report import render_text, to_gradescope
+    from autograder.rubric import Rubric, RubricError
+
+    try:
+        rubric = Rubric.load(args.rubric)
+        report = api.grade_paths(args.paths, rubric, _limits(args))
+    except (load.UsageError, RubricError) as exc:
+        print(f"autograder grade: {exc}", file=sys.stderr)
+        return 2
+    print(render_text(report, color=sys.stdout.isatty()))
+    if args.json:
+        Path(args.json).write_text(json.dumps(to_gradescope(report), indent=2))
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _kit_root(args) -> Path:
+    return Path(args.root or os.getcwd())
+
+
+def cmd_stubs(args) -> int:
+    from autograder import stubs
+
+    root = _kit_root(args)
+    solutions, exercises = root / "solutions", root / "exercises"
+    if not solutions.is_dir():
+        print(f"autograder stubs: {solutions} not found (run from the kit's root or pass --root)", file=sys.stderr)
+        return 2
+    if args.check:
+        stale = stubs.stale(solutions, exercises)
+        if stale:
+            print("stale: " + ", ".join(stale) + " (run `autograder stubs`)")
+            return 1
+        print("exercises/ is current")
+        return 0
+    for path in stubs.generate(solutions, exercises):
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograder", description="backprop-kit: grade backpropagation exercises")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    grade = sub.add_parser("grade", help="grade exercise files (exNN_name.py / .ipynb) or folders of them")
+    grade.add_argument("paths", nargs="+")
+    grade.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
+    grade.add_argument("--rubric", metavar="FILE", help="a TOML file overriding points, tolerances, budgets")
+    grade.add_argument("--call-seconds", type=float, default=60.0, help="wall-clock limit per call (default 60)")
+    grade.add_argument("--submission-seconds", type=float, default=600.0,
+                       help="wall-clock limit for all calls into one file (default 600)")
+    grade.add_argument("--memory-gib", type=float, default=2.0, help="memory limit of a submission (default 2)")
+    grade.set_defaults(handler=cmd_grade)
+
+    stubs = sub.add_parser("stubs", help="generate exercises/ from solutions/ (or --check that it is current)")
+    stubs.add_argument("--root", help="the kit's root folder (default: the current directory)")
+    stubs.add_argument("--check", action="store_true", help="exit 1 if exercises/ is stale")
+    stubs.set_defaults(handler=cmd_stubs)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

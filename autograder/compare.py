@@ -1,0 +1,94 @@
+"""The one comparison policy: float64, ``|got - want| <= atol + rtol * |want|``, shapes and NaN explained.
+
+Every value from a learner arrives here already converted to plain float64 ndarrays; nothing
+here calls a method or operator of a learner-built object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float
+    atol: float
+
+
+def as_array(value):
+    """A plain float64 ndarray from a decoded learner value, or None if it is not numbers."""
+    if value is None or isinstance(value, (str, dict)):
+        return None
+    if isinstance(value, tuple):
+        if any(not isinstance(item, (float, int, np.ndarray)) for item in value):
+            return None
+        try:
+            return np.array([np.asarray(item, dtype=np.float64) for item in value], dtype=np.float64)
+        except ValueError:
+            return None
+    return np.array(value, dtype=np.float64)
+
+
+def describe(value) -> str:
+    """A short phrase for what came back: 'None', 'a float', 'an array of shape (3, 2)', ..."""
+    if value is None:
+        return "None"
+    if isinstance(value, float):
+        return f"the number {value:.6g}"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)} items"
+    if isinstance(value, dict):
+        return "an object"
+    return f"a {type(value).__name__}"
+
+
+def _fmt_index(index) -> str:
+    return "" if index == () else str(list(index))
+
+
+def mismatch(got, want, tol: Tolerance, scalar: bool = False) -> str | None:
+    """None when ``got`` matches ``want`` within ``tol``; otherwise a sentence saying how it differs."""
+    want = np.asarray(want, dtype=np.float64)
+    array = as_array(got)
+    if array is None:
+        return f"expected {'a number' if scalar else f'an array of shape {want.shape}'}, got {describe(got)}"
+    if scalar:
+        if array.size != 1:
+            return f"expected a single number, got an array of shape {array.shape}"
+        array = array.reshape(())
+        want = want.reshape(())
+    elif array.shape != want.shape:
+        return f"expected shape {want.shape}, got shape {array.shape}"
+    finite = np.isfinite(array)
+    if not finite.all() and np.isfinite(want).all():
+        index = np.unravel_index(int(np.argmin(finite)), array.shape) if array.ndim else ()
+        return f"contains {array[index]} at {_fmt_index(index) or 'the result'} (expected {want[index]:.6g})"
+    error = np.abs(array - want)
+    allowed = tol.atol + tol.rtol * np.abs(want)
+    if np.all(error <= allowed):
+        return None
+    index = np.unravel_index(int(np.argmax(error - allowed)), array.shape) if array.ndim else ()
+    norm_rel = float(np.linalg.norm(array - want) / max(np.linalg.norm(want), 1e-300))
+    where = f" at {_fmt_index(index)}" if index != () else ""
+    return (f"got {array[index]:.6g}{where}, expected {want[index]:.6g} "
+            f"(max abs error {float(error.max()):.3g}, norm-relative error {norm_rel:.3g}, "
+            f"allowed {tol.atol:g} + {tol.rtol:g}*|expected|)")
+
+
+def close(got, want, tol: Tolerance, scalar: bool = False) -> bool:
+    return mismatch(got, want, tol, scalar) is None
+
+
+def diagnose(got, mistakes: dict, tol: Tolerance, scalar: bool = False) -> str | None:
+    """The name of the first known mistake whose output ``got`` matches, if any."""
+    for name, wrong in mistakes.items():
+        try:
+            if close(got, wrong, tol, scalar):
+                return name
+        except (ValueError, TypeError):
+            continue
+    return None

@@ -1,0 +1,39 @@
+"""Grade: run one check against a learner and score it (trusted side; a failure is a result)."""
+
+from __future__ import annotations
+
+import time
+import traceback
+
+from autograder import messages, records
+from autograder.check import Check, Exercise, Learner
+from autograder.records import CheckResult, Verdict
+from autograder.rubric import Rubric
+
+
+def evaluate(exercise: Exercise, check: Check, learner: Learner | None, rubric: Rubric,
+             import_failure: records.Outcome | None = None) -> CheckResult:
+    """One check's result.  Never raises: a grader bug is reported as a result, not lost."""
+    points = rubric.points(exercise.name, check.key)
+    started = time.perf_counter()
+    if import_failure is not None:
+        verdict = Verdict(0.0, import_failure.message)
+    else:
+        try:
+            verdict = check.run(learner, rubric)
+            if not isinstance(verdict, Verdict):
+                raise TypeError(f"check returned {type(verdict).__name__}, not a Verdict")
+        except Exception as exc:  # noqa: BLE001 - report it on the check, keep grading the rest
+            tail = traceback.format_exception(type(exc), exc, exc.__traceback__)[-3:]
+            verdict = Verdict(0.0, f"the grader failed on this check (please report it): {''.join(tail).strip()}")
+    fraction = min(max(float(verdict.fraction), 0.0), 1.0)
+    return CheckResult(exercise=exercise.name, function=check.function, check_id=check.key,
+                       description=check.description, points=points, score=round(points * fraction, 4),
+                       message=verdict.message, seconds=round(time.perf_counter() - started, 4))
+
+
+def missing_exercise_results(exercise: Exercise, rubric: Rubric) -> list:
+    """Zero-score results for an exercise that was not handed in (used when grading a whole set)."""
+    message = messages.NO_FILE.format(exercise=exercise.name)
+    return [CheckResult(exercise.name, c.function, c.key, c.description, rubric.points(exercise.name, c.key), 0.0,
+                        message) for c in exercise.checks]

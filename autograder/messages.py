@@ -1,0 +1,8 @@
+"""Messages shown to students, as constants the tests import instead of retyping."""
+
+NOT_IMPLEMENTED = "not implemented yet (the function raises NotImplementedError)"
+USED_AUTODIFF = ("{function}() must compute the gradient by hand with the chain rule, but it used "
+                 "automatic differentiation ({what}); no credit for this check")
+NO_FILE = "no file named {exercise}.py or {exercise}.ipynb was submitted"
+MISSING_FUNCTION = "the submission has no function {function}()"
+RUBRIC_MISSING = "the rubric has no entry for {key}"

@@ -1,0 +1,127 @@
+"""pytest as the grading engine: one pytest item per check, run in the trusted process.
+
+Each exercise file becomes a collector whose items are the exercise's checks; the learner's code
+itself only ever runs in the sandbox child.  ``run_pytest`` is what ``autograder grade`` uses:
+pytest with the submission's own conftest.py, ini files and plugins kept out.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from autograder import grade, load
+from autograder.check import Learner
+from autograder.checks import all_exercises
+from autograder.records import CheckResult
+from autograder.rubric import Rubric
+from autograder.run import Limits, Sandbox
+
+
+class CheckFailed(Exception):
+    def __init__(self, result: CheckResult):
+        super().__init__(result.message)
+        self.result = result
+
+
+class ExerciseFile(pytest.File):
+    """A submitted exNN_*.py / .ipynb: its items are the exercise's checks."""
+
+    def __init__(self, *, submission: load.Submission, engine: "GradingPlugin", **kwargs):
+        super().__init__(**kwargs)
+        self.submission = submission
+        self.engine = engine
+        self.exercise = all_exercises()[submission.exercise]
+        self.sandbox = None
+        self.learner = None
+        self.import_failure = None
+
+    def collect(self):
+        for check in self.exercise.checks:
+            yield CheckItem.from_parent(self, name=f"{check.function}[{check.slug}]", check=check)
+
+    def setup(self):
+        self.sandbox = Sandbox(self.submission.python, self.submission.exercise, self.engine.limits)
+        status = self.sandbox.import_status()
+        if status.status != "ok":
+            self.import_failure = status
+        self.learner = Learner(self.sandbox)
+
+    def teardown(self):
+        if self.sandbox is not None:
+            self.sandbox.close()
+            self.sandbox = None
+
+
+class CheckItem(pytest.Item):
+    def __init__(self, *, check, **kwargs):
+        super().__init__(**kwargs)
+        self.check = check
+        number = self.parent.exercise.number
+        # keywords, so `-k backprop` and `-k ex04` select as a student expects
+        self.keywords[number] = True
+        self.keywords[check.function] = True
+
+    def runtest(self):
+        parent = self.parent
+        result = grade.evaluate(parent.exercise, self.check, parent.learner, parent.engine.rubric,
+                                parent.import_failure)
+        parent.engine.record(parent.submission, result)
+        if not result.passed:
+            raise CheckFailed(result)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CheckFailed):
+            result = excinfo.value.result
+            return f"{result.name}\n{result.score:g}/{result.points:g} points: {result.message}"
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.parent.exercise.number}.{self.check.function}: {self.check.description}"
+
+
+class GradingPlugin:
+    """Collects the given submissions and keeps every check's result, in order."""
+
+    def __init__(self, submissions, rubric: Rubric, limits: Limits = Limits()):
+        self.submissions = {os.path.abspath(s.source): s for s in submissions}
+        self.rubric = rubric
+        self.limits = limits
+        self.results: dict = {}  # source path -> [CheckResult]
+
+    def record(self, submission, result: CheckResult) -> None:
+        self.results.setdefault(submission.source, []).append(result)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collect_file(self, file_path: Path, parent):
+        submission = self.submissions.get(os.path.abspath(str(file_path)))
+        if submission is not None:
+            return ExerciseFile.from_parent(parent, path=file_path, submission=submission, engine=self)
+        return None
+
+
+def run_pytest(submissions, rubric: Rubric, limits: Limits = Limits(), extra_args=(), quiet=True) -> GradingPlugin:
+    """Grade ``submissions`` with pytest as the engine; returns the plugin holding the results."""
+    plugin = GradingPlugin(submissions, rubric, limits)
+    with tempfile.TemporaryDirectory(prefix="autograder-pytest-") as scratch:
+        ini = Path(scratch, "pytest.ini")
+        ini.write_text("[pytest]\n")
+        args = ["-c", str(ini), "--rootdir", scratch, "--noconftest",
+                # the python and doctest plugins would import the submission here, in the trusted
+                # process; the checks reach it only through the sandbox
+                "-p", "no:python", "-p", "no:doctest", "-p", "no:cacheprovider", "-p", "no:stepwise",
+                "-p", "no:terminal" if quiet else "-q", *extra_args,
+                *[s.source for s in submissions]]
+        previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        try:
+            pytest.main(args, plugins=[plugin])
+        finally:
+            if previous is None:
+                os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+            else:
+                os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+    return plugin

@@ -1,0 +1,137 @@
+"""The plain, immutable records that flow between the grading stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+# ---------------------------------------------------------------------------------------------
+# Arguments: how the trusted side describes a value the child must build before calling learner
+# code.  Only plain data crosses the process boundary; the child turns these into tensors.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A ``tf.constant`` (or, with ``variable=True``, a ``tf.Variable``) of ``dtype``."""
+
+    value: np.ndarray
+    dtype: str = "float64"
+    variable: bool = False
+
+
+@dataclass(frozen=True)
+class Array:
+    """A plain ``numpy.ndarray`` of ``dtype``."""
+
+    value: np.ndarray
+    dtype: str = "float64"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A grader-owned object built in the child by name (see ``autograder.probes``)."""
+
+    name: str
+    params: tuple = ()
+
+
+@dataclass(frozen=True)
+class Call:
+    """Call ``function(*args, **kwargs)`` from the submission's module.
+
+    ``manual=True`` asks the child to report whether automatic differentiation ran during the
+    call.  ``report_state`` lists Probe names whose state (e.g. a model's weights) the child sends
+    back after the call.
+    """
+
+    function: str
+    args: tuple = ()
+    kwargs: tuple = ()  # (name, value) pairs, so the record stays hashable
+    manual: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What came back from one learner call, as plain values only.
+
+    ``status`` is one of: ``ok``, ``error`` (the learner raised), ``not_implemented``,
+    ``missing`` (no such function), ``import_error`` (the module did not import), ``timeout``,
+    ``crashed`` (the child died), ``memory`` (it used too much memory), ``bad_value`` (the
+    return value could not be turned into numbers).
+    """
+
+    status: str
+    value: Any = None  # nested tuples of float64 ndarrays / floats / None
+    inputs_after: tuple = ()  # every Tensor(variable=True) / Array argument after the call
+    used_autodiff: tuple = ()  # names of the autodiff entry points that ran during the call
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A check's judgement: the fraction of its points earned and what to tell the student."""
+
+    fraction: float
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.fraction >= 1.0
+
+
+PASS = Verdict(1.0, "")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One graded check, ready for scoring and reporting."""
+
+    exercise: str
+    function: str
+    check_id: str
+    description: str
+    points: float
+    score: float
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def name(self) -> str:
+        number = self.exercise.split("_", 1)[0]
+        return f"{number}.{self.function}: {self.description}"
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.points
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every check's result for one submission (one or more exercises)."""
+
+    results: tuple = ()
+    problems: tuple = ()  # messages about files that could not be graded at all
+    seconds: float = 0.0
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return sum(r.score for r in self.results)
+
+    @property
+    def max_score(self) -> float:
+        return sum(r.points for r in self.results)
+
+    def by_exercise(self) -> dict:
+        grouped: dict = {}
+        for result in self.results:
+            grouped.setdefault(result.exercise, []).append(result)
+        return grouped

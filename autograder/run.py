@@ -1,0 +1,314 @@
+"""Run learner code in isolation: one child process per submission file, calls over a pipe.
+
+This is the only stage that touches learner code.  A child imports the submission and answers
+``records.Call``s with ``records.Outcome``s encoded by ``wire`` (plain numbers, never pickles).
+A call that hangs, eats memory or kills its process becomes an Outcome with a message; the
+child (and everything it started, even in new sessions) is killed and a fresh one serves the
+next call.  Children are forked from a fork server that has imported TensorFlow once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from multiprocessing.connection import Connection
+from dataclasses import dataclass
+
+from autograder import records, wire
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for a submission child; every one can be overridden from the CLI."""
+
+    call_seconds: float = 60.0  # wall clock for one call (training calls included)
+    submission_seconds: float = 600.0  # wall clock for all the calls into one file
+    memory_bytes: int = 2 * 1024**3  # resident memory of the child and its descendants
+    file_bytes: int = 64 * 1024**2  # largest file (learner stdout included) the child may write
+    cpu_seconds: int = 1200
+
+    def as_child_settings(self) -> dict:
+        return {"file_bytes": self.file_bytes, "cpu_seconds": self.cpu_seconds}
+
+
+_server = None
+
+
+def fork_server():
+    """The process-wide fork server, started on first use; None where forking is unavailable."""
+    global _server
+    if _server is None and hasattr(os, "fork") and not os.environ.get("AUTOGRADER_NO_FORK_SERVER"):
+        from autograder.forkserver import ForkServer
+
+        _server = ForkServer()
+    return _server
+
+
+def warm_up() -> None:
+    """Start the fork server now, so its TensorFlow import overlaps the caller's own."""
+    fork_server()
+
+
+def shut_down() -> None:
+    global _server
+    if _server is not None:
+        _server.close()
+        _server = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Process-tree bookkeeping from /proc: finds descendants even after they called setsid().
+# ---------------------------------------------------------------------------------------------
+
+
+def _parent_map() -> dict:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        # the command name may hold spaces and parentheses: split after the last ')'
+        fields = stat[stat.rfind(b")") + 2:].split()
+        parents[int(entry)] = int(fields[1])
+    return parents
+
+
+def descendants(pid: int) -> list[int]:
+    if not os.path.isdir("/proc"):
+        return []
+    children: dict = {}
+    for child, parent in _parent_map().items():
+        children.setdefault(parent, []).append(child)
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def resident_bytes(pids) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as handle:
+                total += int(handle.read().split()[1]) * _PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def kill_tree(pid: int) -> None:
+    """Freeze, then kill, a process and all its descendants; repeat until none is left."""
+    for _ in range(50):
+        tree = descendants(pid)
+        for target in [pid, *tree]:
+            try:
+                os.kill(target, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+        for target in [pid, *descendants(pid), *tree]:
+            try:
+                os.kill(target, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if not descendants(pid):
+            return
+        time.sleep(0.01)
+
+
+# ---------------------------------------------------------------------------------------------
+# The sandbox
+# ---------------------------------------------------------------------------------------------
+
+
+class Sandbox:
+    """Calls into one submission file, each in a child process that may die without harm.
+
+    ``server``: a ForkServer to fork children from (fast), or None for a fresh interpreter per
+    child (slow, but needs nothing).  The default is the process-wide fork server.
+    """
+
+    def __init__(self, path: str, module_name: str, limits: Limits = Limits(), server="default"):
+        self.path = os.path.abspath(path)
+        self.module_name = module_name
+        self.limits = limits
+        self._server = fork_server() if server == "default" else server
+        self._pid = None
+        self._popen = None
+        self._conn = None
+        self._import_failure: records.Outcome | None = None
+        self._spent = 0.0
+        self.notes: list[str] = []
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def _launch(self, child_fd: int) -> None:
+        settings = self.limits.as_child_settings()
+        if self._server is not None:
+            try:
+                self._pid = self._server.fork(child_fd, self.path, self.module_name, settings)
+                return
+            except (RuntimeError, ConnectionError, OSError) as exc:
+                self.notes.append(f"fork server unavailable ({exc}); using a fresh process")
+                self._server = None
+        from autograder.forkserver import _package_root
+
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_package_root(), env.get("PYTHONPATH")]))
+        self._popen = subprocess.Popen(
+            [sys.executable, "-m", "autograder.child", str(child_fd), self.path, self.module_name,
+             json.dumps(settings)],
+            pass_fds=[child_fd], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        self._pid = self._popen.pid
+
+    def _start(self) -> records.Outcome:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self._launch(theirs.fileno())
+        finally:
+            theirs.close()
+        self._conn = Connection(ours.detach())
+        hello = self._receive("importing the file", self.limits.call_seconds)
+        if hello.status != "ok":
+            self._stop()
+            message = hello.message
+            if hello.status != "import_error":
+                message = f"the file could not be imported: {message}"
+            self._import_failure = records.Outcome("import_error", message=message)
+            return self._import_failure
+        return hello
+
+    def _alive(self) -> bool:
+        if self._pid is None:
+            return False
+        if self._popen is not None:
+            return self._popen.poll() is None
+        try:
+            with open(f"/proc/{self._pid}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            return False
+        return stat[stat.rfind(b")") + 2:][:1] not in (b"Z", b"X")
+
+    def _stop(self) -> None:
+        pid, conn = self._pid, self._conn
+        self._pid = self._conn = None
+        if pid is not None:
+            kill_tree(pid)
+            self._exit_status(pid)  # reap it
+        self._popen = None
+        if conn is not None:
+            conn.close()
+
+    def _exit_status(self, pid: int):
+        """The raw wait status of a finished child (None if unknown)."""
+        if self._popen is not None:
+            try:
+                code = self._popen.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                return None
+            return (-code) if code < 0 else (code << 8)
+        if self._server is not None:
+            try:
+                return self._server.exit_status(pid)
+            except (ConnectionError, OSError):
+                return None
+        return None
+
+    def close(self) -> None:
+        if self._conn is not None and self._alive():
+            try:
+                self._conn.send_bytes(wire.dumps(None))
+            except OSError:
+                pass
+        self._stop()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- calls ----------------------------------------------------------------------------------
+
+    def import_status(self) -> records.Outcome:
+        if self._import_failure is not None:
+            return self._import_failure
+        if self._pid is None:
+            return self._start()
+        return records.Outcome("ok")
+
+    def call(self, call: records.Call, seconds: float | None = None) -> records.Outcome:
+        if self._import_failure is not None:
+            return self._import_failure
+        if self._spent >= self.limits.submission_seconds:
+            return records.Outcome("timeout", message=(
+                f"not run: the submission used up its {self.limits.submission_seconds:g} s time budget"))
+        if self._pid is None or not self._alive():
+            self._stop()
+            started = self._start()
+            if started.status != "ok":
+                return started
+        budget = min(seconds or self.limits.call_seconds, self.limits.submission_seconds - self._spent)
+        self._conn.send_bytes(wire.dumps(call))
+        started = time.perf_counter()
+        outcome = self._receive(f"{call.function}()", budget)
+        self._spent += time.perf_counter() - started
+        if outcome.status in ("timeout", "crashed", "memory"):
+            self._stop()  # the next call gets a fresh child
+        return outcome
+
+    def _receive(self, what: str, budget: float) -> records.Outcome:
+        deadline = time.monotonic() + budget
+        conn = self._conn
+        while True:
+            try:
+                ready = conn.poll(0.05)
+            except (OSError, EOFError):
+                ready = True
+            if ready:
+                try:
+                    data = conn.recv_bytes(wire.MAX_MESSAGE_BYTES)
+                except (EOFError, OSError):
+                    return self._death(what)
+                try:
+                    outcome = wire.loads(data)
+                except wire.WireError as exc:
+                    return records.Outcome("crashed", message=f"{what}: the child sent an unreadable reply ({exc})")
+                if not isinstance(outcome, records.Outcome):
+                    return records.Outcome("crashed", message=f"{what}: the child sent an unexpected reply")
+                return outcome
+            if not self._alive():
+                return self._death(what)
+            used = resident_bytes([self._pid, *descendants(self._pid)])
+            if used > self.limits.memory_bytes:
+                return records.Outcome("memory", message=(
+                    f"{what} used more than {self.limits.memory_bytes / 1024**3:.1f} GiB of memory and was stopped"))
+            if time.monotonic() > deadline:
+                return records.Outcome("timeout", message=f"{what} timed out after {budget:.0f} s")
+
+    def _death(self, what: str) -> records.Outcome:
+        pid = self._pid
+        kill_tree(pid)
+        status = self._exit_status(pid)
+        self._pid = None
+        if status is None:
+            detail = "ended its process"
+        elif os.WIFSIGNALED(status):
+            detail = f"was killed by signal {signal.Signals(os.WTERMSIG(status)).name}"
+        else:
+            detail = f"exited the process with status {os.WEXITSTATUS(status)} (sys.exit or os._exit)"
+        return records.Outcome("crashed", message=f"{what} {detail}")
