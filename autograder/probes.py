@@ -40,6 +40,9 @@ def build_function(name: str, params: tuple):
         # f(x) = s * sum(x**2): large s makes an absolute-error gradient check fail
         (s,) = params
         return lambda x: tf.cast(s, x.dtype) * tf.reduce_sum(x**2)
+    if name == "hidden_cube":
+        # the tape sees sum(x**2) only: stop_gradient hides the cube, so tape and numerics disagree
+        return lambda x: tf.reduce_sum(x**2) + tf.stop_gradient(tf.reduce_sum(x**3))
     raise KeyError(f"unknown probe function {name!r}")
 
 

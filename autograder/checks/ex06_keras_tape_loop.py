@@ -1,0 +1,169 @@
+"""ex06_keras_tape_loop: a Keras model trained with a custom tape loop on Iris."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from autograder import oracle
+from autograder.check import Check, Exercise, failed, parts_verdict, rng
+from autograder.compare import Tolerance, as_array, mismatch
+from autograder.records import PASS, Probe, Tensor, Verdict
+
+NAME = "ex06_keras_tape_loop"
+
+
+def check_build_model_architecture(learner, rubric):
+    outcome = learner.call("build_model", n_features=5, n_classes=4, hidden=7, seed=0)
+    problem = failed(outcome)
+    if problem:
+        return problem
+    info = outcome.value
+    if not isinstance(info, dict):
+        return Verdict(0.0, "build_model(...) should return a tf.keras model")
+    dense = [layer for layer in info.get("layers", ()) if layer[0] == "Dense"]
+    parts = []
+    if len(dense) != 2:
+        parts.append(Verdict(0.0, f"build_model should have exactly two Dense layers, found {len(dense)}: "
+                                  f"{[layer[0] for layer in info.get('layers', ())]}"))
+    else:
+        for (kind, units, activation), want_units, want_act, label in zip(
+                dense, (7, 4), ("relu", "softmax"), ("hidden", "output")):
+            if int(units) != want_units or activation != want_act:
+                parts.append(Verdict(0.0, f"the {label} layer should be Dense({want_units}, activation='{want_act}'), "
+                                          f"got Dense({int(units)}, activation='{activation}')"))
+    shapes = [np.shape(w) for w in info.get("weights", ())]
+    if shapes != [(5, 7), (7,), (7, 4), (4,)]:
+        parts.append(Verdict(0.0, f"build_model(n_features=5, n_classes=4, hidden=7) should be built for 5 inputs, "
+                                  f"with weights of shapes [(5, 7), (7,), (7, 4), (4,)]; got {shapes}"))
+    return parts_verdict(parts or [PASS])
+
+
+def check_build_model_probabilities(learner, rubric):
+    """The model's weights, run through relu -> softmax on our side, give rows of probabilities."""
+    outcome = learner.call("build_model", n_features=4, n_classes=3, hidden=32, seed=0)
+    problem = failed(outcome)
+    if problem:
+        return problem
+    info = outcome.value
+    weights = info.get("weights", ()) if isinstance(info, dict) else ()
+    if [np.shape(w) for w in weights] != [(4, 32), (32,), (32, 3), (3,)]:
+        return Verdict(0.0, "build_model() with the defaults should have weights of shapes [(4, 32), (32,), (32, 3), (3,)]")
+    out = as_array(info.get("output"))
+    if out is None:
+        return Verdict(0.0, "the model could not be called on a batch of 5 inputs")
+    x = np.linspace(-1.0, 1.0, 20).reshape(5, 4)
+    parts = []
+    problem = mismatch(out, oracle.keras_mlp_predict(x, *weights), rubric.tolerance("float32"))
+    if problem:
+        parts.append(Verdict(0.0, f"model(x) does not compute softmax(relu(x @ w1 + b1) @ w2 + b2): {problem}"))
+    if mismatch(out.sum(axis=1) if out.ndim == 2 else out, np.ones(5), Tolerance(0.0, 1e-4)):
+        parts.append(Verdict(0.0, "the model's output rows should be probabilities that sum to 1 (softmax output)"))
+    again = learner.call("build_model", n_features=4, n_classes=3, hidden=32, seed=0)
+    other = learner.call("build_model", n_features=4, n_classes=3, hidden=32, seed=1)
+    if again.ok and other.ok and isinstance(again.value, dict) and isinstance(other.value, dict):
+        w_again, w_other = again.value.get("weights", ()), other.value.get("weights", ())
+        if w_again and mismatch(w_again[0], weights[0], Tolerance(0.0, 1e-12)):
+            parts.append(Verdict(0.0, "build_model(seed=0) gave different weights on two calls: seed the initializers"))
+        elif w_other and not mismatch(w_other[0], weights[0], Tolerance(0.0, 1e-12)):
+            parts.append(Verdict(0.0, "build_model(seed=0) and build_model(seed=1) gave the same weights: use the seed"))
+    return parts_verdict(parts or [PASS])
+
+
+def mlp_weights(seed, d, h, k, scale=1.0):
+    r = rng(6, seed)
+    return (r.normal(size=(d, h)) * scale / np.sqrt(d), r.normal(size=h) * 0.1,
+            r.normal(size=(h, k)) * scale / np.sqrt(h), r.normal(size=k) * 0.1)
+
+
+def check_train_step(learner, rubric):
+    d, h, k, n = 4, 6, 3, 10
+    weights = mlp_weights(1, d, h, k, scale=2.0)
+    r = rng(6, 2)
+    x, labels = r.normal(size=(n, d)), r.integers(0, k, size=n)
+    lr = 0.2
+    model = Probe("keras_mlp", (d, h, k, "float32", *weights))
+    outcome = learner.call("train_step", model, Probe("sgd", (lr,)), Probe("sparse_cce"),
+                           Tensor(x, "float32"), Tensor(labels.astype(float), "float32"))
+    problem = failed(outcome)
+    if problem:
+        return problem
+    start = tuple(np.asarray(w, dtype=np.float32).astype(np.float64) for w in weights)
+    loss, grads = oracle.sparse_cce_grads(x.astype(np.float32), labels, *start)
+    parts = []
+    tol = rubric.tolerance("float32")
+    if mismatch(outcome.value, loss, tol, scalar=True):
+        parts.append(Verdict(0.0, f"train_step should return the loss before the update ({loss:.6g}), got "
+                                  f"{outcome.value!r}"))
+    after = outcome.inputs_after[0]
+    if after is None or len(after) != 4:
+        return Verdict(0.0, "the model's weights could not be read after train_step")
+    for name, w0, g, w1 in zip(("w1", "b1", "w2", "b2"), start, grads, after):
+        step = np.asarray(w1) - w0
+        if np.max(np.abs(step)) == 0.0:
+            parts.append(Verdict(0.0, f"train_step did not change the model's {name}: apply the gradients with "
+                                      "optimizer.apply_gradients(zip(grads, model.trainable_variables))"))
+        elif mismatch(step, -lr * g, Tolerance(rtol=1e-3, atol=1e-6)):
+            parts.append(Verdict(0.0, f"train_step moved {name} by something other than -lr * its gradient of the "
+                                      f"loss: {mismatch(step, -lr * g, Tolerance(rtol=1e-3, atol=1e-6))}"))
+    return parts_verdict(parts or [PASS])
+
+
+def fit_call(learner, rubric):
+    from autograder import data
+
+    split = data.load_iris()
+    epochs, lr = int(rubric.setting(NAME, "fit_epochs")), float(rubric.setting(NAME, "fit_lr"))
+    weights = mlp_weights(3, 4, 32, 3)
+    model = Probe("keras_mlp", (4, 32, 3, "float32", *weights))
+    outcome = learner.call("fit", model, Tensor(split.x_train, "float32"),
+                           Tensor(split.y_train.astype(float), "float32"), epochs=epochs, lr=lr,
+                           seconds=float(rubric.setting(NAME, "fit_seconds")))
+    return outcome, split, weights, epochs, lr
+
+
+def check_fit_accuracy(learner, rubric):
+    outcome, split, _, epochs, lr = fit_call(learner, rubric)
+    problem = failed(outcome)
+    if problem:
+        return problem
+    after = outcome.inputs_after[0]
+    acc = oracle.accuracy(oracle.keras_mlp_predict(split.x_test, *after), split.y_test)
+    threshold = float(rubric.setting(NAME, "accuracy"))
+    if acc >= threshold:
+        return PASS
+    return Verdict(0.0, f"after fit(model, iris, epochs={epochs}, lr={lr}) the test accuracy is {acc:.3f}, "
+                        f"needs >= {threshold:.2f}")
+
+
+def check_fit_losses(learner, rubric):
+    outcome, split, weights, epochs, _ = fit_call(learner, rubric)
+    problem = failed(outcome)
+    if problem:
+        return problem
+    losses = as_array(outcome.value)
+    if losses is None or losses.shape != (epochs,):
+        return Verdict(0.0, f"fit(..., epochs={epochs}) should return {epochs} losses, got "
+                            f"{'nothing usable' if losses is None else f'shape {losses.shape}'}")
+    start = tuple(np.asarray(w, dtype=np.float32).astype(np.float64) for w in weights)
+    first, _ = oracle.sparse_cce_grads(split.x_train.astype(np.float32), split.y_train, *start)
+    if mismatch(losses[0], first, rubric.tolerance("float32"), scalar=True):
+        return Verdict(0.0, f"losses[0] should be the SparseCategoricalCrossentropy of the untrained model on the "
+                            f"training set ({first:.5g}), got {losses[0]:.5g}")
+    if not losses[-1] < losses[0]:
+        return Verdict(0.0, f"the loss did not go down: {losses[0]:.4g} -> {losses[-1]:.4g}")
+    return PASS
+
+
+EXERCISE = Exercise(
+    NAME,
+    ("build_model", "train_step", "fit"),
+    (
+        Check("build_model", "architecture", "Dense(hidden, relu) then Dense(n_classes, softmax), built for n_features",
+              check_build_model_architecture),
+        Check("build_model", "probabilities", "outputs probabilities; seeded", check_build_model_probabilities),
+        Check("train_step", "sgd", "returns the loss before the update and applies one SGD step to every weight",
+              check_train_step),
+        Check("fit", "accuracy", "reaches the Iris test accuracy threshold", check_fit_accuracy),
+        Check("fit", "losses", "one loss per epoch, the first at the untrained model, going down", check_fit_losses),
+    ),
+)
