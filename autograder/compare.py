@@ -31,6 +31,16 @@ def as_array(value):
     return np.array(value, dtype=np.float64)
 
 
+def as_series(value):
+    """A 1-D float64 array from a history/losses value: a list of numbers, of 1-element tensors, or an array."""
+    array = as_array(value)
+    if array is None:
+        return None
+    if array.ndim > 1 and all(n == 1 for n in array.shape[1:]):
+        array = array.reshape(array.shape[0])
+    return array
+
+
 def describe(value) -> str:
     """A short phrase for what came back: 'None', 'a float', 'an array of shape (3, 2)', ..."""
     if value is None:

@@ -9,7 +9,7 @@ import numpy as np
 from autograder import oracle
 from autograder.check import (Check, Exercise, autodiff_used, failed, parts_verdict, rng, signature,
                               verdict_for)
-from autograder.compare import as_array, mismatch
+from autograder.compare import as_array, as_series, mismatch
 from autograder.records import PASS, Tensor, Verdict
 
 NAME = "ex02_chain_rule"
@@ -93,7 +93,7 @@ def unpack_fit(outcome, steps):
     value = outcome.value
     if not isinstance(value, tuple) or len(value) != 3:
         return None, Verdict(0.0, "fit_linear(...) must return (W, b, losses)")
-    w, b, losses = as_array(value[0]), as_array(value[1]), as_array(value[2])
+    w, b, losses = as_array(value[0]), as_array(value[1]), as_series(value[2])
     if w is None or w.shape != (D, K) or b is None or b.shape != (K,):
         return None, Verdict(0.0, f"fit_linear(...) must return W of shape {(D, K)} and b of shape {(K,)}, got "
                                   f"{None if w is None else w.shape} and {None if b is None else b.shape}")

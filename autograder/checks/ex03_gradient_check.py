@@ -132,6 +132,18 @@ def check_gradient_check_disagrees(learner, rubric):
     return PASS
 
 
+def check_gradient_check_uses_eps(learner, rubric):
+    """With eps = 1e-2 central differences are off by O(eps**2): the result must be that relative error."""
+    x, a = wavy_case(6)
+    eps = 1e-2
+    want = float(np.max(np.abs(wavy_gradient(a, x) - central_difference(a, x, eps))
+                        / np.maximum(1e-12, np.abs(wavy_gradient(a, x)) + np.abs(central_difference(a, x, eps)))))
+    outcome = learner.call("gradient_check", Probe("fn:wavy", (a,)), Array(x), eps)
+    return failed(outcome) or verdict_for(outcome.value, want, Tolerance(rtol=1e-2, atol=1e-9),
+                                          signature("gradient_check", f="wavy", x=Array(x), eps=eps),
+                                          {"ignored eps (used the default 1e-6)": 0.0}, scalar=True)
+
+
 EXERCISE = Exercise(
     NAME,
     ("numerical_gradient", "relative_error", "tape_gradient", "gradient_check"),
@@ -145,6 +157,8 @@ EXERCISE = Exercise(
         Check("tape_gradient", "float64", "the tape's gradient as an array shaped like x", check_tape_gradient),
         Check("gradient_check", "agrees", "tiny for a correct gradient, even a large one (relative, not absolute)",
               check_gradient_check_agrees),
+        Check("gradient_check", "eps", "uses the given eps (eps = 1e-2 gives an O(eps**2) relative error)",
+              check_gradient_check_uses_eps),
         Check("gradient_check", "disagrees", "large when the tape's gradient is wrong", check_gradient_check_disagrees),
     ),
 )

@@ -8,7 +8,7 @@ import numpy as np
 
 from autograder import oracle
 from autograder.check import Check, Exercise, autodiff_used, failed, parts_verdict, rng, signature, verdict_for
-from autograder.compare import as_array, mismatch
+from autograder.compare import as_array, as_series, mismatch
 from autograder.records import PASS, Tensor, Verdict
 
 NAME = "ex04_manual_backprop"
@@ -222,14 +222,14 @@ def update_verdict(function, names, params, grads, lr, after, rubric, dtype):
 # ---------------------------------------------------------------------------------------------
 
 
-def train_call(learner, rubric, epochs=None):
+def train_call(learner, rubric, epochs=None, fresh=False):
     from autograder import data
 
     split = data.load_digits()
     epochs = rubric.setting(NAME, "train_epochs") if epochs is None else epochs
     y = data.one_hot(split.y_train, 10)
     return learner.call("train", Tensor(split.x_train, "float32"), Tensor(y, "float32"), hidden=30,
-                        epochs=int(epochs), batch_size=10, lr=3.0, seed=0,
+                        epochs=int(epochs), batch_size=10, lr=3.0, seed=0, fresh=fresh,
                         seconds=float(rubric.setting(NAME, "train_seconds"))), split
 
 
@@ -247,7 +247,7 @@ def unpack_training(outcome, epochs):
         if p is None or p.shape != shape:
             return None, Verdict(0.0, f"train(...) returned {name} with shape "
                                       f"{None if p is None else p.shape}, expected {shape} for 64-30-10")
-    history = as_array(value[1])
+    history = as_series(value[1])
     if history is None or history.ndim != 1 or len(history) != epochs:
         return None, Verdict(0.0, f"train(..., epochs={epochs}) must return a history of {epochs} numbers, got "
                                   f"{'nothing usable' if history is None else f'shape {history.shape}'}")
@@ -309,6 +309,21 @@ def check_train_all_layers(learner, rubric):
     return PASS
 
 
+def check_train_deterministic(learner, rubric):
+    """The contract makes train deterministic for a seed: two runs of one epoch must agree."""
+    first, _ = train_call(learner, rubric, epochs=1)
+    second, _ = train_call(learner, rubric, epochs=1, fresh=True)
+    a, problem = unpack_training(first, 1)
+    b, problem2 = unpack_training(second, 1)
+    if problem or problem2:
+        return problem or problem2
+    for name, p, q in zip(("w1", "b1", "w2", "b2"), a[0], b[0]):
+        if mismatch(q, p, rubric.tolerance("float64")):
+            return Verdict(0.0, f"two calls of train(..., epochs=1, seed=0) gave different {name}: seed the "
+                                "initialisation and the shuffling (e.g. np.random.default_rng(seed))")
+    return PASS
+
+
 def _checks():
     checks = []
     for dtype in ("float64", "float32"):
@@ -333,6 +348,7 @@ def _checks():
     checks.append(Check("train", "accuracy", "reaches the test accuracy threshold on digits", check_train_accuracy))
     checks.append(Check("train", "history", "history[e] is the training cost after epoch e", check_train_history))
     checks.append(Check("train", "all-layers", "trains every parameter", check_train_all_layers))
+    checks.append(Check("train", "deterministic", "the same seed gives the same parameters", check_train_deterministic))
     return tuple(checks)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from autograder import oracle
 from autograder.check import Check, Exercise, failed, parts_verdict, rng, signature, verdict_for
 from autograder.checks.ex04_manual_backprop import update_verdict
-from autograder.compare import as_array, mismatch
+from autograder.compare import as_array, as_series, mismatch
 from autograder.records import PASS, Tensor, Verdict
 
 NAME = "ex05_tape_regression"
@@ -90,7 +90,7 @@ def unpack_training(outcome, epochs, d):
     if not isinstance(value, tuple) or len(value) != 2 or not isinstance(value[0], tuple) or len(value[0]) != 4:
         return None, Verdict(0.0, "train(...) must return (params, losses) with params = [w1, b1, w2, b2]")
     params = [as_array(p) for p in value[0]]
-    losses = as_array(value[1])
+    losses = as_series(value[1])
     if any(p is None for p in params) or params[0].ndim != 2 or params[0].shape[0] != d or params[2].shape[-1:] != (1,):
         return None, Verdict(0.0, f"train(...) returned parameters of shapes "
                                   f"{[None if p is None else p.shape for p in params]}; expected w1 ({d}, hidden), "

@@ -6,7 +6,7 @@ import numpy as np
 
 from autograder import oracle
 from autograder.check import Check, Exercise, failed, parts_verdict, rng
-from autograder.compare import Tolerance, as_array, mismatch
+from autograder.compare import Tolerance, as_array, as_series, mismatch
 from autograder.records import PASS, Probe, Tensor, Verdict
 
 NAME = "ex06_keras_tape_loop"
@@ -140,7 +140,7 @@ def check_fit_losses(learner, rubric):
     problem = failed(outcome)
     if problem:
         return problem
-    losses = as_array(outcome.value)
+    losses = as_series(outcome.value)
     if losses is None or losses.shape != (epochs,):
         return Verdict(0.0, f"fit(..., epochs={epochs}) should return {epochs} losses, got "
                             f"{'nothing usable' if losses is None else f'shape {losses.shape}'}")

@@ -1,0 +1,49 @@
+"""The grader against a corpus of submissions whose file names and first docstring line say the verdict.
+
+`expect: full` must get every point; `expect: lose f, g; maybe h` must lose points on f and g,
+may lose them on h, and must keep full marks on every other function.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder import api
+
+CORPUS = Path(__file__).parent / "submissions"
+CASES = sorted(CORPUS.glob("ex*/*.py"))
+
+
+def expectation(path: Path):
+    first = path.read_text().split('"""', 2)[1].strip().splitlines()[0]
+    match = re.fullmatch(r"expect:\s*(full|lose\s+([^;]+?)(?:;\s*maybe\s+(.+))?)\s*", first)
+    assert match, f"{path}: bad expect line {first!r}"
+    if match.group(1) == "full":
+        return set(), set()
+    split = lambda text: {name.strip() for name in (text or "").split(",") if name.strip()}  # noqa: E731
+    return split(match.group(2)), split(match.group(3))
+
+
+def grade_as_exercise(path: Path, tmp_path: Path):
+    target = tmp_path / f"{path.parent.name}.py"
+    shutil.copy(path, target)
+    return api.grade_paths([str(target)])
+
+
+def lost_functions(report) -> set:
+    return {r.function for r in report.results if r.score < r.points}
+
+
+@pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
+def test_corpus_submission_graded_as_expected(path, tmp_path):
+    must, may = expectation(path)
+    report = grade_as_exercise(path, tmp_path)
+    assert report.results, report.problems
+    lost = lost_functions(report)
+    details = "\n".join(f"{r.name}: {r.score}/{r.points} {r.message}" for r in report.results if not r.passed)
+    assert must <= lost, f"should have lost points on {sorted(must - lost)}\n{details}"
+    assert lost <= must | may, f"lost points it should not have on {sorted(lost - must - may)}\n{details}"
