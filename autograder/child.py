@@ -92,6 +92,11 @@ def install_autodiff_detectors() -> None:
         _installed[(id(owner), attr)] = (owner, attr, wrapped)
 
 
+def install_autodiff_detectors_once() -> None:
+    if not _installed:
+        install_autodiff_detectors()
+
+
 def _install_foreign_detectors() -> None:
     """torch and jax are optional; wrap them only once the submission has imported them."""
     candidates = []
