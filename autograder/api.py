@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from autograder import load, run
+from autograder.checks import all_exercises
+from autograder.grade import missing_exercise_results
 from autograder.records import Report
 from autograder.rubric import Rubric
 
@@ -20,10 +23,18 @@ def grade_paths(paths, rubric: Rubric | None = None, limits: run.Limits = run.Li
     plugin = run_pytest(submissions, rubric, limits)
     results = []
     problems = []
+    if any(Path(p).is_dir() for p in paths):
+        # a folder is a whole submission: an exercise it lacks scores zero, with a message
+        handed_in = {s.exercise for s in submissions}
+        for name, exercise in all_exercises().items():
+            if name not in handed_in:
+                results.extend(missing_exercise_results(exercise, rubric))
     for submission in submissions:
         got = plugin.results.get(submission.source, [])
         if not got:
             problems.append(f"{submission.source}: the grader produced no result (pytest failed to collect it)")
         results.extend(got)
+    order = list(all_exercises())
+    results.sort(key=lambda r: order.index(r.exercise))  # stable: checks keep their order
     return Report(results=tuple(results), problems=tuple(problems), seconds=time.perf_counter() - started,
                   meta={"files": [s.source for s in submissions]})

@@ -18,6 +18,7 @@ os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 import ctypes  # noqa: E402
+import errno  # noqa: E402
 import importlib.util  # noqa: E402
 import resource  # noqa: E402
 import signal  # noqa: E402
@@ -253,6 +254,9 @@ def run_call(module, call: records.Call) -> records.Outcome:
             message = f"{call.function}() called sys.exit({exc.code!r})"
         elif isinstance(exc, KeyboardInterrupt):
             message = f"{call.function}() raised KeyboardInterrupt"
+        elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+            message = (f"{call.function}() printed or wrote more than "
+                       f"{_limits.get('file_bytes', 0) / 1024**2:.0f} MB (the output limit)")
         else:
             message = f"{call.function}() raised {_exception_text(exc)}"
         return records.Outcome("error", message=message, seconds=time.perf_counter() - started, value=kind)
@@ -274,7 +278,11 @@ def run_call(module, call: records.Call) -> records.Outcome:
     return records.Outcome("ok", value=plain, inputs_after=after, used_autodiff=used, seconds=seconds)
 
 
+_limits: dict = {}
+
+
 def _apply_limits(limits: dict) -> None:
+    _limits.update(limits)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long write fails instead of killing us
     for name, key in (("RLIMIT_FSIZE", "file_bytes"), ("RLIMIT_CPU", "cpu_seconds")):
         if limits.get(key):
@@ -288,6 +296,28 @@ def _apply_limits(limits: dict) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(1)
     except RuntimeError:
         pass
+
+
+def _reset_output() -> None:
+    """Empty the learner's output file between calls, so one call's flood cannot fail the next."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    for fd in (1, 2):
+        try:
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+        except OSError:
+            pass
+    for stream in (sys.stdout, sys.stderr):
+        buffer = getattr(stream, "buffer", None)
+        try:  # drop whatever the failed flush left behind
+            if buffer is not None and hasattr(buffer, "seek"):
+                stream.seek(0)
+        except (OSError, ValueError):
+            pass
 
 
 def import_submission(path: str, module_name: str):
@@ -319,6 +349,8 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
         module = None
         if isinstance(exc, SystemExit):
             text = f"the file exited the process at import (sys.exit({exc.code!r}))"
+        elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+            text = f"the file printed or wrote more than {limits.get('file_bytes', 0) / 1024**2:.0f} MB at import"
         elif isinstance(exc, SyntaxError):
             text = f"the file has a syntax error at line {exc.lineno}: {exc.msg}"
         else:
@@ -335,6 +367,7 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
         if request is None:
             return
         outcome = run_call(module, request)
+        _reset_output()
         try:
             conn.send_bytes(wire.dumps(outcome))
         except TypeError as exc:

@@ -58,6 +58,32 @@ def cmd_stubs(args) -> int:
     return 0
 
 
+def cmd_nbgrader(args) -> int:
+    from autograder import nbgrader_course
+    from autograder.rubric import Rubric, RubricError
+
+    solutions = _kit_root(args) / "solutions"
+    if not solutions.is_dir():
+        print(f"autograder nbgrader: {solutions} not found (run from the kit's root or pass --root)", file=sys.stderr)
+        return 2
+    try:
+        rubric = Rubric.load(args.rubric)
+        if args.check:
+            stale = nbgrader_course.stale(solutions, args.dir, rubric)
+            if stale:
+                print(f"stale in {args.dir}: " + ", ".join(stale) + " (run `autograder nbgrader DIR`)")
+                return 1
+            print(f"{args.dir} is current")
+            return 0
+        written = nbgrader_course.generate(solutions, args.dir, rubric)
+    except (RubricError, nbgrader_course.CourseError) as exc:
+        print(f"autograder nbgrader: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description="backprop-kit: grade backpropagation exercises")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -76,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     stubs.add_argument("--root", help="the kit's root folder (default: the current directory)")
     stubs.add_argument("--check", action="store_true", help="exit 1 if exercises/ is stale")
     stubs.set_defaults(handler=cmd_stubs)
+
+    nbgrader = sub.add_parser("nbgrader", help="generate an nbgrader course folder from solutions/ (or --check it)")
+    nbgrader.add_argument("dir", help="the course folder to write (source/<exercise>/<exercise>.ipynb, nbgrader_config.py)")
+    nbgrader.add_argument("--root", help="the kit's root folder (default: the current directory)")
+    nbgrader.add_argument("--rubric", metavar="FILE", help="a TOML file overriding points (the test cells' values)")
+    nbgrader.add_argument("--check", action="store_true", help="exit 1 if the course in DIR is stale")
+    nbgrader.set_defaults(handler=cmd_nbgrader)
     return parser
 
 

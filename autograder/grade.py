@@ -29,7 +29,8 @@ def evaluate(exercise: Exercise, check: Check, learner: Learner | None, rubric: 
     fraction = min(max(float(verdict.fraction), 0.0), 1.0)
     return CheckResult(exercise=exercise.name, function=check.function, check_id=check.key,
                        description=check.description, points=points, score=round(points * fraction, 4),
-                       message=verdict.message, seconds=round(time.perf_counter() - started, 4))
+                       message=verdict.message, seconds=round(time.perf_counter() - started, 4),
+                       extra=dict(verdict.extra))
 
 
 def missing_exercise_results(exercise: Exercise, rubric: Rubric) -> list:

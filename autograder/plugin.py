@@ -103,8 +103,12 @@ class GradingPlugin:
         return None
 
 
-def run_pytest(submissions, rubric: Rubric, limits: Limits = Limits(), extra_args=(), quiet=True) -> GradingPlugin:
-    """Grade ``submissions`` with pytest as the engine; returns the plugin holding the results."""
+def run_pytest(submissions, rubric: Rubric, limits: Limits = Limits(), extra_args=(), quiet=True,
+               plugins=()) -> GradingPlugin:
+    """Grade ``submissions`` with pytest as the engine; returns the plugin holding the results.
+
+    ``plugins``: more (trusted) plugin objects for this run, e.g. a progress display.
+    """
     plugin = GradingPlugin(submissions, rubric, limits)
     with tempfile.TemporaryDirectory(prefix="autograder-pytest-") as scratch:
         ini = Path(scratch, "pytest.ini")
@@ -118,7 +122,7 @@ def run_pytest(submissions, rubric: Rubric, limits: Limits = Limits(), extra_arg
         previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         try:
-            pytest.main(args, plugins=[plugin])
+            pytest.main(args, plugins=[plugin, *plugins])
         finally:
             if previous is None:
                 os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)

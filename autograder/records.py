@@ -77,10 +77,15 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A check's judgement: the fraction of its points earned and what to tell the student."""
+    """A check's judgement: the fraction of its points earned and what to tell the student.
+
+    ``extra`` carries plain, JSON-safe data for richer feedback (a training curve, a small heat
+    map of a wrong gradient); scoring never reads it.
+    """
 
     fraction: float
     message: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def passed(self) -> bool:
@@ -102,6 +107,7 @@ class CheckResult:
     score: float
     message: str = ""
     seconds: float = 0.0
+    extra: dict = field(default_factory=dict, hash=False)  # the Verdict's extra, for the feedback report
 
     @property
     def name(self) -> str:

@@ -29,6 +29,7 @@ class Limits:
     """Resource limits for a submission child; every one can be overridden from the CLI."""
 
     call_seconds: float = 60.0  # wall clock for one call (training calls included)
+    import_seconds: float = 120.0  # starting a child and importing the file (a spawned child imports TensorFlow)
     submission_seconds: float = 600.0  # wall clock for all the calls into one file
     memory_bytes: int = 2 * 1024**3  # resident memory of the child and its descendants
     file_bytes: int = 64 * 1024**2  # largest file (learner stdout included) the child may write
@@ -188,7 +189,7 @@ class Sandbox:
         finally:
             theirs.close()
         self._conn = Connection(ours.detach())
-        hello = self._receive("importing the file", self.limits.call_seconds)
+        hello = self._receive("importing the file", self.limits.import_seconds)
         if hello.status != "ok":
             self._stop()
             message = hello.message

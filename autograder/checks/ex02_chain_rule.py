@@ -6,7 +6,7 @@ from functools import partial
 
 import numpy as np
 
-from autograder import oracle
+from autograder import feedback, oracle
 from autograder.check import (Check, Exercise, autodiff_used, failed, parts_verdict, rng, signature,
                               verdict_for)
 from autograder.compare import as_array, as_series, mismatch
@@ -69,7 +69,10 @@ def check_mse_grads(dtype, n, learner, rubric):
             verdict = Verdict(0.0, f"{called}: db has shape {arr.shape}: sum the per-example terms over the batch "
                                    f"to get shape ({K},)")
         parts.append(verdict)
-    return parts_verdict(parts)
+    # a picture of the first wrong gradient, for the feedback report
+    wrong = next((i for i, part in enumerate(parts) if not part.passed), None)
+    extra = {} if wrong is None else feedback.heatmap(("dW", "db")[wrong], outcome.value[wrong], (dw, db)[wrong])
+    return feedback.attach(parts_verdict(parts), extra)
 
 
 def regression_data():
@@ -109,13 +112,14 @@ def check_fit_converges(learner, rubric):
     fit, problem = unpack_fit(outcome, steps)
     if problem:
         return problem
-    w, b, _ = fit
+    w, b, losses = fit
     loss = float(np.mean((x @ w + b - y) ** 2))
     limit = float(rubric.setting(NAME, "fit_max_loss_fraction")) * float(np.var(y))
+    extra = feedback.curve(losses, ylabel="mse", threshold=limit)
     if loss <= limit:
-        return PASS
+        return feedback.attach(PASS, extra)
     return Verdict(0.0, f"after fit_linear(x, y, lr={lr}, steps={steps}) the mse is {loss:.4g}; it should fall below "
-                        f"{limit:.4g} (a fraction of the target's variance {np.var(y):.4g})")
+                        f"{limit:.4g} (a fraction of the target's variance {np.var(y):.4g})", extra)
 
 
 def check_fit_trajectory(learner, rubric):

@@ -6,7 +6,7 @@ from functools import partial
 
 import numpy as np
 
-from autograder import oracle
+from autograder import feedback, oracle
 from autograder.check import Check, Exercise, autodiff_used, failed, parts_verdict, rng, signature, verdict_for
 from autograder.compare import as_array, as_series, mismatch
 from autograder.records import PASS, Tensor, Verdict
@@ -167,7 +167,10 @@ def grads_verdict(function, dtype, n, seed, learner, rubric, manual):
             if got is not None and got.ndim == 2 and got.shape[0] == n:
                 parts[index] = Verdict(0.0, f"{called}: {name} has shape {got.shape}: average the per-example "
                                             f"deltas over the batch (mean over rows) to get shape {want[index].shape}")
-    return parts_verdict(parts)
+    # a picture of the first wrong gradient, for the feedback report
+    wrong = next((i for i, part in enumerate(parts) if not part.passed), None)
+    extra = {} if wrong is None else feedback.heatmap(("dw1", "db1", "dw2", "db2")[wrong], outcome.value[wrong], want[wrong])
+    return feedback.attach(parts_verdict(parts), extra)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,13 +263,14 @@ def check_train_accuracy(learner, rubric):
     unpacked, problem = unpack_training(outcome, epochs)
     if problem:
         return problem
-    params, _ = unpacked
+    params, history = unpacked
     threshold = float(rubric.setting(NAME, "accuracy"))
     acc = oracle.accuracy(oracle.mlp_sigmoid_predict(split.x_test, *params), split.y_test)
+    extra = feedback.curve(history, ylabel="cost C", accuracy=acc, accuracy_threshold=threshold)
     if acc >= threshold:
-        return PASS
+        return feedback.attach(PASS, extra)
     return Verdict(0.0, f"train(digits, epochs={epochs}, batch_size=10, lr=3.0) reached test accuracy "
-                        f"{acc:.3f}, needs >= {threshold:.2f}")
+                        f"{acc:.3f}, needs >= {threshold:.2f}", extra)
 
 
 def check_train_history(learner, rubric):

@@ -6,7 +6,7 @@ from functools import partial
 
 import numpy as np
 
-from autograder import oracle
+from autograder import feedback, oracle
 from autograder.check import Check, Exercise, failed, parts_verdict, rng, signature, verdict_for
 from autograder.checks.ex04_manual_backprop import update_verdict
 from autograder.compare import as_array, as_series, mismatch
@@ -117,7 +117,7 @@ def check_train_converges(learner, rubric):
     if mismatch(losses[-1], loss, rubric.tolerance("float32"), scalar=True):
         parts.append(Verdict(0.0, f"losses[-1] should be the full-data loss after the last epoch ({loss:.6g} for the "
                                   f"returned parameters), got {losses[-1]:.6g}"))
-    return parts_verdict(parts or [PASS])
+    return feedback.attach(parts_verdict(parts or [PASS]), feedback.curve(losses, ylabel="loss", threshold=limit))
 
 
 def check_train_step_by_step(learner, rubric):

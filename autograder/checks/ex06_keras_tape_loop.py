@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder import oracle
+from autograder import feedback, oracle
 from autograder.check import Check, Exercise, failed, parts_verdict, rng
 from autograder.compare import Tolerance, as_array, as_series, mismatch
 from autograder.records import PASS, Probe, Tensor, Verdict
@@ -129,10 +129,14 @@ def check_fit_accuracy(learner, rubric):
     after = outcome.inputs_after[0]
     acc = oracle.accuracy(oracle.keras_mlp_predict(split.x_test, *after), split.y_test)
     threshold = float(rubric.setting(NAME, "accuracy"))
+    losses = as_series(outcome.value)
+    extra = {"accuracy": acc, "accuracy_threshold": threshold}
+    if losses is not None and losses.ndim == 1 and len(losses):
+        extra.update(feedback.curve(losses, ylabel="cross-entropy"))
     if acc >= threshold:
-        return PASS
+        return feedback.attach(PASS, extra)
     return Verdict(0.0, f"after fit(model, iris, epochs={epochs}, lr={lr}) the test accuracy is {acc:.3f}, "
-                        f"needs >= {threshold:.2f}")
+                        f"needs >= {threshold:.2f}", extra)
 
 
 def check_fit_losses(learner, rubric):

@@ -1,0 +1,30 @@
+"""expect: lose gradient_descent
+Has no gradient_descent at all.
+"""
+import tensorflow as tf
+
+
+
+def grad_of_square(w0):
+    w = tf.Variable(w0)
+    with tf.GradientTape() as tape:
+        loss = w ** 2
+    return float(tape.gradient(loss, w))
+
+
+def grad_of_polynomial(coeffs, x0):
+    x = tf.Variable(float(x0))
+    with tf.GradientTape() as tape:
+        # the constant term is written without x**0: the tape gives NaN for d(x**0)/dx at x = 0
+        p = coeffs[0] + tf.add_n([tf.zeros_like(x)] + [c * x ** k for k, c in enumerate(coeffs) if k > 0])
+    g = tape.gradient(p, x)
+    return 0.0 if g is None else float(g)
+
+
+def grad_wrt_constant(f, x0):
+    with tf.GradientTape() as tape:
+        tape.watch(x0)
+        y = f(x0)
+    return tape.gradient(y, x0)
+
+

@@ -1,0 +1,35 @@
+"""expect: lose grad_of_polynomial
+Calls os._exit(0) inside one function; the others are correct.
+"""
+import tensorflow as tf
+
+import os
+
+
+
+def grad_of_square(w0):
+    w = tf.Variable(w0)
+    with tf.GradientTape() as tape:
+        loss = w ** 2
+    return float(tape.gradient(loss, w))
+
+
+
+
+def grad_wrt_constant(f, x0):
+    with tf.GradientTape() as tape:
+        tape.watch(x0)
+        y = f(x0)
+    return tape.gradient(y, x0)
+
+
+def gradient_descent(f, x0, lr, steps):
+    x = tf.Variable(float(x0))
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            y = f(x)
+        x.assign_sub(lr * tape.gradient(y, x))
+    return float(x.numpy())
+
+def grad_of_polynomial(coeffs, x0):
+    os._exit(0)
