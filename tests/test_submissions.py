@@ -38,12 +38,33 @@ def lost_functions(report) -> set:
     return {r.function for r in report.results if r.score < r.points}
 
 
+# check key -> names of corpus files that lost points on it; filled as the corpus is graded
+FAILED_BY: dict = {}
+GRADED: set = set()
+
+
 @pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
 def test_corpus_submission_graded_as_expected(path, tmp_path):
     must, may = expectation(path)
     report = grade_as_exercise(path, tmp_path)
     assert report.results, report.problems
+    for r in report.results:
+        FAILED_BY.setdefault((r.exercise, r.check_id), set())
+        if r.score < r.points:
+            FAILED_BY[(r.exercise, r.check_id)].add(path.stem)
+    GRADED.add(path)
     lost = lost_functions(report)
     details = "\n".join(f"{r.name}: {r.score}/{r.points} {r.message}" for r in report.results if not r.passed)
     assert must <= lost, f"should have lost points on {sorted(must - lost)}\n{details}"
     assert lost <= must | may, f"lost points it should not have on {sorted(lost - must - may)}\n{details}"
+
+
+def test_every_check_fails_on_some_wrong_submission():
+    """A check no wrong implementation can fail is a check that tests nothing (stubs do not count)."""
+    from autograder.checks import all_exercises
+
+    if GRADED != set(CASES):
+        pytest.skip("needs the whole corpus graded in this session (run without -k)")
+    never = [f"{exercise}: {key}" for exercise, ex in all_exercises().items() for key in (c.key for c in ex.checks)
+             if not (FAILED_BY.get((exercise, key), set()) - {"not_implemented", "partially_done"})]
+    assert not never, "checks that no wrong submission fails:\n" + "\n".join(never)

@@ -1,0 +1,183 @@
+"""The student's self-check: a pytest plugin that grades exNN_*.py files with the kit's checks.
+
+Installed as the ``pytest11`` entry point ``backprop_kit``, so plain ``pytest`` in a folder of
+exercise files runs one test per check (``-k backprop``, ``-k ex04`` select as usual), shows
+the kit's feedback on failure, and ends with a score line per exercise and the total.
+
+Inert unless pytest's arguments (or, without arguments, the folder it runs in) hold a file
+named after a known exercise: files given by name, or lying directly in a given folder.  Other
+test suites (the kit's own included) see nothing but a cheap file-name scan.  An exercise file
+is never imported in this process: its collection is replaced by the kit's, whose checks reach
+the learner's code only through the sandbox child.
+
+The score line and the exit status come from the results the checks record themselves, before
+pytest's reporting hooks see anything, and the exit status is set after every other
+``pytest_sessionfinish``.  So a conftest.py or plugin that rewrites reports to "passed",
+swallows failures in ``pytest_runtest_call``, marks checks xfail, or resets the exit status in
+its own ``pytest_sessionfinish`` changes only pytest's per-test display and its "N passed"
+line; the score lines, a warning naming the disagreement, and the exit status stay right.  A
+check that was selected but never ran counts as failed; one deselected (``-k``, or a hook that
+drops it) earns no points and the score line says how many did not run.  What no plugin can
+stop: a conftest.py is Python running in this process and could patch this module itself.
+The self-check is a mirror for the student; ``autograder grade`` ignores conftest.py,
+ini files and plugins altogether.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+EXERCISE_FILE = re.compile(r"^ex\d\d_\w+\.(py|ipynb)$")
+PLUGIN_NAME = "backprop-kit-selfcheck"
+DISAGREEMENT = ("note: pytest showed {count} failing check(s) as passed or skipped ({names}); a conftest.py or "
+                "plugin changed pytest's reports. The score above is the grader's own.")
+
+
+def exercise_files(config) -> list[Path]:
+    """The known exercise files among pytest's arguments (a folder counts its direct entries)."""
+    base = Path(config.invocation_params.dir)
+    args = [a for a in config.args if a] or [str(config.rootpath)]
+    candidates = []
+    for arg in args:
+        path = base / arg.split("::", 1)[0]  # an absolute argument stays absolute
+        if path.is_file():
+            candidates.append(path)
+        elif path.is_dir():
+            candidates.extend(sorted(p for p in path.iterdir() if p.is_file()))
+    candidates = [p for p in candidates if EXERCISE_FILE.match(p.name)]
+    if not candidates:  # the cheap answer for every other test suite: no import beyond this module
+        return []
+    from autograder.checks import all_exercises
+
+    known = all_exercises()
+    return [p for p in dict.fromkeys(candidates) if p.stem in known]
+
+
+def pytest_configure(config) -> None:
+    paths = exercise_files(config)
+    if not paths or config.pluginmanager.has_plugin(PLUGIN_NAME):
+        return
+    from autograder import load
+    from autograder.rubric import Rubric, RubricError
+
+    try:
+        rubric = Rubric.load()
+    except RubricError as exc:
+        raise pytest.UsageError(f"backprop-kit: {exc}") from None
+    config.pluginmanager.register(SelfCheck(load.load_all(paths), rubric), PLUGIN_NAME)
+
+
+class SelfCheck:
+    """The active plugin: collects the exercise files as checks and keeps the true score."""
+
+    def __init__(self, submissions, rubric):
+        from autograder.plugin import GradingPlugin
+
+        self.submissions = submissions
+        self.rubric = rubric
+        self.engine = GradingPlugin(submissions, rubric)  # holds the results; not registered itself
+        self.selected: dict = {}  # nodeid -> CheckItem, the checks pytest set out to run
+        self.shown: dict = {}  # nodeid -> the outcome pytest's reports ended up showing
+        self.started_server = False
+
+    def pytest_report_header(self, config):
+        names = ", ".join(Path(s.source).name for s in self.submissions)
+        return f"backprop-kit self-check: {names}"
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_collect_file(self, file_path: Path, parent):
+        nodes = yield
+        submission = self.engine.submissions.get(os.path.abspath(str(file_path)))
+        if submission is None:
+            return nodes
+        # only the kit's collector: the python (or doctest) plugin would import the learner's file here
+        from autograder.plugin import ExerciseFile
+
+        number = submission.exercise.split("_", 1)[0]  # the node's name: `-k backprop` must not match ex04's file
+        return [ExerciseFile.from_parent(parent, path=file_path, name=number, submission=submission,
+                                         engine=self.engine)]
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session):
+        from autograder.plugin import CheckItem
+
+        self.selected = {item.nodeid: item for item in session.items
+                         if isinstance(item, CheckItem) and item.parent.engine is self.engine}
+        if self.selected and not session.config.option.collectonly:
+            from autograder import run
+
+            run.warm_up()
+            self.started_server = True
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report):
+        if report.nodeid in self.selected and (report.when == "call" or not report.passed):
+            self.shown.setdefault(report.nodeid, report.outcome)
+            if report.when == "call":
+                self.shown[report.nodeid] = report.outcome
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_sessionfinish(self, session):
+        result = yield
+        if self.selected and not session.config.option.collectonly:
+            lines, failed = self.score_lines()
+            self.write(session.config, lines)
+            if failed and session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        return result
+
+    def pytest_unconfigure(self, config):
+        if self.started_server:
+            from autograder import run
+
+            run.shut_down()
+
+    # -- the score --------------------------------------------------------------------------------
+
+    def results(self) -> dict:
+        """(source, check key) -> the last CheckResult recorded for it."""
+        return {(source, r.check_id): r for source, got in self.engine.results.items() for r in got}
+
+    def score_lines(self):
+        """[(text, style)] for the score block, and whether any selected check failed or did not run."""
+        from autograder.checks import all_exercises
+        from autograder.report import _fmt
+
+        results = self.results()
+        failed = False
+        for item in self.selected.values():
+            got = results.get((item.parent.submission.source, item.check.key))
+            failed = failed or got is None or not got.passed
+        lines, total, total_max = [], 0.0, 0.0
+        for submission in self.submissions:
+            exercise = all_exercises()[submission.exercise]
+            got = [results.get((submission.source, c.key)) for c in exercise.checks]
+            score = sum(r.score for r in got if r is not None)
+            most = sum(self.rubric.points(exercise.name, c.key) for c in exercise.checks)
+            not_run = sum(r is None for r in got)
+            note = f" ({not_run} of {len(got)} checks not run)" if not_run else ""
+            style = "green" if score >= most else ("yellow" if score > 0 else "red")
+            lines.append((f"{exercise.name}: {_fmt(score)}/{_fmt(most)} points{note}", style))
+            total, total_max = total + score, total_max + most
+        lines.append((f"Total: {_fmt(total)}/{_fmt(total_max)} points", "bold"))
+        misshown = [nodeid for nodeid, item in self.selected.items()
+                    if (r := results.get((item.parent.submission.source, item.check.key))) is not None
+                    and not r.passed and self.shown.get(nodeid) not in (None, "failed")]
+        if misshown:
+            names = ", ".join(nodeid.rsplit("::", 1)[-1] for nodeid in misshown[:3]) + (", ..." if len(misshown) > 3 else "")
+            lines.append((DISAGREEMENT.format(count=len(misshown), names=names), "yellow"))
+        return lines, failed
+
+    @staticmethod
+    def write(config, lines) -> None:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None:
+            print("\n".join(text for text, _ in lines))
+            return
+        reporter.write_sep("-", "backprop-kit score")
+        for text, style in lines:
+            reporter.write_line(text, **{style: True})
