@@ -34,6 +34,12 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from autograder import student
+
+    return student.main(args)
+
+
 def _kit_root(args) -> Path:
     return Path(args.root or os.getcwd())
 
@@ -97,6 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="wall-clock limit for all calls into one file (default 600)")
     grade.add_argument("--memory-gib", type=float, default=2.0, help="memory limit of a submission (default 2)")
     grade.set_defaults(handler=cmd_grade)
+
+    check = sub.add_parser("check", help="check your exercises: compact report, what to fix first, --watch")
+    check.add_argument("paths", nargs="*", help="exercise files or folders (default: the current directory)")
+    check.add_argument("--watch", action="store_true", help="re-grade an exercise each time its file is saved")
+    check.add_argument("--quick", "--no-training", dest="quick", action="store_true",
+                       help="skip the checks that train a model (train, fit, fit_linear, gradient_descent)")
+    check.add_argument("--html", metavar="FILE", help="also write a feedback page (scores, messages, plots) to FILE")
+    check.add_argument("--poll", type=float, default=0.3, help=argparse.SUPPRESS)
+    check.add_argument("--rubric", metavar="FILE", help=argparse.SUPPRESS)
+    check.set_defaults(handler=cmd_check)
 
     stubs = sub.add_parser("stubs", help="generate exercises/ from solutions/ (or --check that it is current)")
     stubs.add_argument("--root", help="the kit's root folder (default: the current directory)")

@@ -76,7 +76,8 @@ class CheckItem(pytest.Item):
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, CheckFailed):
             result = excinfo.value.result
-            return f"{result.name}\n{result.score:g}/{result.points:g} points: {result.message}"
+            # the report's headline already names the check (reportinfo): just the verdict
+            return f"{result.score:g}/{result.points:g} points: {result.message}"
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):

@@ -190,6 +190,8 @@ class Sandbox:
             theirs.close()
         self._conn = Connection(ours.detach())
         hello = self._receive("importing the file", self.limits.import_seconds)
+        if hello.status == "ok" and isinstance(hello.value, tuple):
+            self.notes.extend(note for note in hello.value if isinstance(note, str) and note not in self.notes)
         if hello.status != "ok":
             self._stop()
             message = hello.message

@@ -34,7 +34,7 @@ import pytest
 EXERCISE_FILE = re.compile(r"^ex\d\d_\w+\.(py|ipynb)$")
 PLUGIN_NAME = "backprop-kit-selfcheck"
 DISAGREEMENT = ("note: pytest showed {count} failing check(s) as passed or skipped ({names}); a conftest.py or "
-                "plugin changed pytest's reports. The score above is the grader's own.")
+                "plugin changed pytest's reports. The score below is the grader's own.")
 
 
 def exercise_files(config) -> list[Path]:
@@ -152,24 +152,29 @@ class SelfCheck:
         for item in self.selected.values():
             got = results.get((item.parent.submission.source, item.check.key))
             failed = failed or got is None or not got.passed
-        lines, total, total_max = [], 0.0, 0.0
+        lines, idle, total, total_max = [], [], 0.0, 0.0
         for submission in self.submissions:
             exercise = all_exercises()[submission.exercise]
             got = [results.get((submission.source, c.key)) for c in exercise.checks]
             score = sum(r.score for r in got if r is not None)
             most = sum(self.rubric.points(exercise.name, c.key) for c in exercise.checks)
+            total, total_max = total + score, total_max + most
             not_run = sum(r is None for r in got)
+            if not_run == len(got):
+                idle.append(exercise.name)
+                continue
             note = f" ({not_run} of {len(got)} checks not run)" if not_run else ""
             style = "green" if score >= most else ("yellow" if score > 0 else "red")
             lines.append((f"{exercise.name}: {_fmt(score)}/{_fmt(most)} points{note}", style))
-            total, total_max = total + score, total_max + most
-        lines.append((f"Total: {_fmt(total)}/{_fmt(total_max)} points", "bold"))
+        if idle:
+            lines.append((f"not run (no points): {', '.join(idle)}", "yellow"))
         misshown = [nodeid for nodeid, item in self.selected.items()
                     if (r := results.get((item.parent.submission.source, item.check.key))) is not None
                     and not r.passed and self.shown.get(nodeid) not in (None, "failed")]
         if misshown:
             names = ", ".join(nodeid.rsplit("::", 1)[-1] for nodeid in misshown[:3]) + (", ..." if len(misshown) > 3 else "")
-            lines.append((DISAGREEMENT.format(count=len(misshown), names=names), "yellow"))
+            lines.insert(0, (DISAGREEMENT.format(count=len(misshown), names=names), "yellow"))
+        lines.append((f"Total: {_fmt(total)}/{_fmt(total_max)} points", "bold"))
         return lines, failed
 
     @staticmethod

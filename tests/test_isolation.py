@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -41,8 +42,19 @@ def test_hostile_submission_is_contained(path, tmp_path, monkeypatch):
     must, may = expectation(path)
     target = tmp_path / "ex01_tape_basics.py"
     shutil.copy(path, target)
+    listener = socket.create_server(("127.0.0.1", 47613)) if path.stem == "network_probe" else None
     started = time.monotonic()
-    report = api.grade_paths([str(target)], Rubric.load(), LIMITS)
+    try:
+        report = api.grade_paths([str(target)], Rubric.load(), LIMITS)
+    finally:
+        if listener is not None:
+            listener.settimeout(0.1)
+            try:
+                leaked = listener.accept()
+            except OSError:
+                leaked = None
+            listener.close()
+            assert leaked is None, "the submission reached a server on the grading machine"
     assert time.monotonic() - started < 100
     lost = lost_functions(report)
     details = "\n".join(f"{r.name}: {r.message}" for r in report.results if not r.passed)
@@ -51,6 +63,8 @@ def test_hostile_submission_is_contained(path, tmp_path, monkeypatch):
     # every message names what happened, never a grader traceback
     assert "grader failed" not in details
     assert not processes_running("sleep 1000"), "the submission's processes outlived the grading"
+    if os.geteuid() == 0:  # the child runs as 'nobody': the grader's folder is out of its reach
+        assert not (tmp_path / "results.json").exists()
 
 
 def test_messages_say_what_happened(tmp_path):

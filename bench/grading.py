@@ -1,0 +1,93 @@
+"""Benchmark: what grading costs, per exercise, and fork server vs a fresh process per submission.
+
+    python bench/grading.py [--copies N]
+
+Prints (1) the grading time of the reference solutions per exercise, after TensorFlow is
+imported, split into learner calls and everything else; (2) for N copies of the reference
+submission of one fast exercise, the per-submission wall time of starting a child and running
+all of its checks, (a) one fresh interpreter per submission and (b) forked from the warm fork
+server, interleaved in one run, with medians and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def per_exercise() -> None:
+    from autograder import api, run
+
+    run.warm_up()
+    import tensorflow  # noqa: F401 - measured separately: the target is the cost after this import
+
+    api.grade_paths([str(ROOT / "solutions" / "ex01_tape_basics.py")])  # warm every cache once
+    print("grading the reference solutions (after TensorFlow is imported, fork server warm):")
+    print(f"{'exercise':24} {'checks':>6} {'wall s':>7} {'in checks s':>11}")
+    total = 0.0
+    for path in sorted((ROOT / "solutions").glob("ex*.py")):
+        started = time.perf_counter()
+        report = api.grade_paths([str(path)])
+        wall = time.perf_counter() - started
+        total += wall
+        in_checks = sum(r.seconds for r in report.results)
+        full = "" if report.score == report.max_score else f"  (NOT FULL: {report.score}/{report.max_score})"
+        print(f"{path.stem:24} {len(report.results):6d} {wall:7.2f} {in_checks:11.2f}{full}")
+    print(f"{'all six':24} {'':6} {total:7.2f}")
+
+
+def fresh_vs_forked(copies: int) -> None:
+    from autograder import run
+    from autograder.check import Learner
+    from autograder.checks import all_exercises
+    from autograder.grade import evaluate
+    from autograder.rubric import Rubric
+
+    exercise = all_exercises()["ex03_gradient_check"]
+    rubric = Rubric.load()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    times: dict = {"fresh": [], "forked": []}
+    server = run.fork_server()
+    for i in range(copies):
+        target = workdir / str(i) / f"{exercise.name}.py"
+        target.parent.mkdir()
+        shutil.copy(ROOT / "solutions" / f"{exercise.name}.py", target)
+        for mode in (("fresh", "forked") if i % 2 == 0 else ("forked", "fresh")):  # interleave: fair to both
+            started = time.perf_counter()
+            with run.Sandbox(str(target), exercise.name, run.Limits(),
+                             server=None if mode == "fresh" else server) as sandbox:
+                learner = Learner(sandbox)
+                results = [evaluate(exercise, check, learner, rubric) for check in exercise.checks]
+            times[mode].append(time.perf_counter() - started)
+            assert all(r.passed for r in results), [r.message for r in results if not r.passed]
+    shutil.rmtree(workdir)
+    fresh, forked = statistics.median(times["fresh"]), statistics.median(times["forked"])
+    print(f"\n{copies} copies of the {exercise.name} reference, start + all {len(exercise.checks)} checks per copy:")
+    print(f"  (a) fresh process per submission: median {fresh:.3f} s  (min {min(times['fresh']):.3f}, max {max(times['fresh']):.3f})")
+    print(f"  (b) fork server:                  median {forked:.3f} s  (min {min(times['forked']):.3f}, max {max(times['forked']):.3f})")
+    print(f"  ratio (a)/(b): {fresh / forked:.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--copies", type=int, default=10)
+    args = parser.parse_args()
+    per_exercise()
+    fresh_vs_forked(args.copies)
+    from autograder import run
+
+    run.shut_down()
+
+
+if __name__ == "__main__":
+    main()
