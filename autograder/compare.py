@@ -57,7 +57,7 @@ def describe(value) -> str:
 
 
 def _fmt_index(index) -> str:
-    return "" if index == () else str(list(index))
+    return "" if index == () else "[" + ", ".join(str(int(i)) for i in index) + "]"
 
 
 def mismatch(got, want, tol: Tolerance, scalar: bool = False) -> str | None:

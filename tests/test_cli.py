@@ -1,0 +1,55 @@
+"""The command line, run as a student or instructor would: real subprocesses."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def autograder(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "autograder.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+def test_usage_errors_exit_2_with_a_message(tmp_path):
+    missing = autograder("grade", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and "no such file or directory" in missing.stderr
+    (tmp_path / "notes.txt").write_text("hi")
+    empty = autograder("grade", str(tmp_path))
+    assert empty.returncode == 2 and "no exercise file" in empty.stderr
+    wrong_name = autograder("grade", str(tmp_path / "notes.txt"))
+    assert wrong_name.returncode == 2 and "not an exercise file" in wrong_name.stderr
+
+
+def test_grade_writes_gradescope_json(tmp_path):
+    shutil.copy(ROOT / "solutions" / "ex03_gradient_check.py", tmp_path / "ex03_gradient_check.py")
+    shutil.copy(ROOT / "exercises" / "ex01_tape_basics.py", tmp_path / "ex01_tape_basics.py")
+    out = autograder("grade", str(tmp_path / "ex03_gradient_check.py"), str(tmp_path / "ex01_tape_basics.py"),
+                     "--json", str(tmp_path / "results.json"))
+    assert out.returncode == 0, out.stderr
+    result = json.loads((tmp_path / "results.json").read_text())
+    assert set(result) >= {"score", "max_score", "execution_time", "tests"}
+    ex03 = [t for t in result["tests"] if t["name"].startswith("ex03.")]
+    ex01 = [t for t in result["tests"] if t["name"].startswith("ex01.")]
+    assert ex03 and all(t["status"] == "passed" and t["score"] == t["max_score"] for t in ex03)
+    assert ex01 and all(t["status"] == "failed" and t["score"] == 0 and "not implemented" in t["output"] for t in ex01)
+    for test in result["tests"]:
+        assert set(test) == {"name", "score", "max_score", "status", "output", "visibility", "number"}
+        assert ": " in test["name"] and test["name"].split(":")[0].count(".") == 1
+    assert result["score"] == sum(t["score"] for t in ex03)
+    assert "Total:" in out.stdout
+
+
+def test_stubs_check_reports_current_and_stale(tmp_path):
+    assert autograder("stubs", "--check", "--root", str(ROOT)).returncode == 0
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
+    stub = tmp_path / "exercises" / "ex02_chain_rule.py"
+    stub.write_text(stub.read_text() + "\n# edited by hand\n")
+    stale = autograder("stubs", "--check", "--root", str(tmp_path))
+    assert stale.returncode == 1 and "ex02_chain_rule.py" in stale.stdout
+    assert autograder("stubs", "--root", str(tmp_path)).returncode == 0
+    assert autograder("stubs", "--check", "--root", str(tmp_path)).returncode == 0
