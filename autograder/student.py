@@ -93,7 +93,10 @@ def grade(submissions, rubric, console, quick: bool = False, limits=None) -> Rep
     with progress:
         # --capture=no: pytest must not swallow the progress display (learner output never gets
         # here: it goes to a file in the sandbox child)
-        engine = run_pytest(submissions, rubric, limits or run.Limits(), extra_args=("--capture=no",),
+        engine = run_pytest(submissions, rubric, limits or run.Limits(),
+                            # unraisableexception would run gc.collect() five times over the
+                            # TensorFlow heap (about a second, every run)
+                            extra_args=("--capture=no", "-p", "no:unraisableexception"),
                             plugins=[session])
     if session.interrupted:
         raise KeyboardInterrupt
