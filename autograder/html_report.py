@@ -26,6 +26,8 @@ h1 { margin-bottom: .2em; } h2 { margin-top: 2em; border-bottom: 1px solid #d8db
 table { border-collapse: collapse; width: 100%; margin: .6em 0; }
 th, td { text-align: left; padding: .3em .6em; border-bottom: 1px solid #e6e8ee; vertical-align: top; }
 th { background: #eef0f5; }
+table.checks { table-layout: fixed; } table.checks col.mark { width: 2em; } table.checks col.fn { width: 13em; }
+table.checks col.pts { width: 5em; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .bar { background: #e6e8ee; border-radius: 3px; height: .8em; width: 12em; overflow: hidden; }
 .bar span { display: block; height: 100%; background: #2f9e44; }
@@ -111,7 +113,8 @@ def _exercise_section(exercise: str, results: list, curves: dict) -> str:
         if isinstance(extra.get("heatmap"), dict) and (r.function, "heatmap") not in figures:
             figures[r.function, "heatmap"] = heatmap_figure(r, extra["heatmap"])
     return (f"<section id=\"{escape(exercise)}\"><h2>{escape(exercise)}: {_fmt(got)}/{_fmt(most)} points</h2>"
-            "<table class=\"checks\"><tr><th></th><th>function</th><th>check</th><th>points</th></tr>"
+            "<table class=\"checks\"><colgroup><col class=\"mark\"><col class=\"fn\"><col><col class=\"pts\">"
+            "</colgroup><tr><th></th><th>function</th><th>check</th><th>points</th></tr>"
             + "".join(rows) + "</table>" + "".join(figures.values()) + "</section>")
 
 
@@ -147,7 +150,7 @@ def curve_figure(result, extra: dict, reference: dict | None) -> str:
     svg = _line_chart(mine, theirs, threshold, label)
     legend = [f"<span class=\"swatch\" style=\"border-color:{STUDENT}\"></span>your curve"]
     if theirs:
-        legend.append(f"<span class=\"swatch\" style=\"border-color:{REFERENCE};border-top-style:dashed\"></span>"
+        legend.append(f"<span class=\"swatch\" style=\"border-top:5px dashed {REFERENCE};opacity:.45\"></span>"
                       "reference solution")
     else:
         caption.append("no reference curve recorded")
@@ -196,10 +199,12 @@ def _line_chart(mine, theirs, threshold, label, width=560, height=260) -> str:
     if threshold is not None:
         out.append(f"<line x1=\"{left}\" x2=\"{width - right}\" y1=\"{py(threshold):.1f}\" y2=\"{py(threshold):.1f}\" "
                    f"stroke=\"{THRESHOLD}\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\"/>")
-    for points, color, dash in ((theirs, REFERENCE, " stroke-dasharray=\"6 4\""), (mine, STUDENT, "")):
+    # the reference is drawn wide and pale underneath, so it shows even where the curves coincide
+    for points, color, style in ((theirs, REFERENCE, "stroke-width=\"5\" stroke-opacity=\"0.45\" stroke-dasharray=\"8 4\""),
+                                 (mine, STUDENT, "stroke-width=\"2\"")):
         for run in _runs(points):
             coords = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in run)
-            out.append(f"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{dash} points=\"{coords}\"/>")
+            out.append(f"<polyline fill=\"none\" stroke=\"{color}\" {style} points=\"{coords}\"/>")
             if len(points) <= 30:
                 out.extend(f"<circle cx=\"{px(x):.1f}\" cy=\"{py(y):.1f}\" r=\"3\" fill=\"{color}\"/>" for x, y in run)
     out.append("</svg>")
