@@ -200,7 +200,8 @@ def describe_keras_model(model) -> dict:
     layers = []
     for layer in getattr(model, "layers", []):
         config = layer.get_config() if hasattr(layer, "get_config") else {}
-        activation = config.get("activation")
+        function = getattr(layer, "activation", None)
+        activation = getattr(function, "__name__", None) or str(config.get("activation"))
         layers.append((type(layer).__name__, float(config.get("units", -1) or -1), str(activation)))
     weights = tuple(np.array(w, dtype=np.float64) for w in model.get_weights())
     described = {"class": type(model).__name__, "layers": tuple(layers), "weights": weights}

@@ -16,7 +16,7 @@ SUBJECTS = [ROOT / "solutions"] + [ROOT / "tests" / "submissions" / name for nam
     "ex02_chain_rule/fit_linear_loss_after_step.py",
     "ex03_gradient_check/forward_difference.py",
     "ex05_tape_regression/train_step_b2_uses_b1_grad.py",
-    "ex06_keras_tape_loop/fit_from_logits_true.py",
+    "ex06_keras_tape_loop/fit_adam_optimizer.py",
 )]
 
 

@@ -28,7 +28,8 @@ def check_build_model_architecture(learner, rubric):
     else:
         for (kind, units, activation), want_units, want_act, label in zip(
                 dense, (7, 4), ("relu", "softmax"), ("hidden", "output")):
-            if int(units) != want_units or activation != want_act:
+            # tf.nn.softmax is named softmax_v2; keras.activations.softmax is softmax: the same function
+            if int(units) != want_units or activation.removesuffix("_v2") != want_act:
                 parts.append(Verdict(0.0, f"the {label} layer should be Dense({want_units}, activation='{want_act}'), "
                                           f"got Dense({int(units)}, activation='{activation}')"))
     shapes = [np.shape(w) for w in info.get("weights", ())]
@@ -158,6 +159,47 @@ def check_fit_losses(learner, rubric):
     return PASS
 
 
+def check_fit_two_steps(learner, rubric):
+    """fit is full-batch SGD on a given model: two epochs are exactly two SGD steps from its weights."""
+    from autograder import data
+
+    split = data.load_iris()
+    lr = float(rubric.setting(NAME, "fit_lr"))
+    weights = mlp_weights(4, 4, 8, 3, scale=1.5)
+    model = Probe("keras_mlp", (4, 8, 3, "float32", *weights))
+    x = split.x_train.astype(np.float32)
+    outcome = learner.call("fit", model, Tensor(x, "float32"), Tensor(split.y_train.astype(float), "float32"),
+                           epochs=2, lr=lr)
+    problem = failed(outcome)
+    if problem:
+        return problem
+    current = tuple(np.asarray(w, dtype=np.float32).astype(np.float64) for w in weights)
+    want_losses = []
+    for _ in range(2):
+        loss, grads = oracle.sparse_cce_grads(x, split.y_train, *current)
+        want_losses.append(loss)
+        current = tuple(w - lr * g for w, g in zip(current, grads))
+    parts = []
+    losses = as_series(outcome.value)
+    if losses is None or losses.shape != (2,):
+        parts.append(Verdict(0.0, f"fit(..., epochs=2) should return 2 losses, got {outcome.value!r}"))
+    elif mismatch(losses, np.array(want_losses), rubric.tolerance("float32")):
+        parts.append(Verdict(0.0, f"fit(..., epochs=2, lr={lr}) returned losses {np.round(losses, 5).tolist()}; "
+                                  f"SparseCategoricalCrossentropy() (on probabilities, not logits) before each SGD step "
+                                  f"gives {np.round(want_losses, 5).tolist()}"))
+    after = outcome.inputs_after[0]
+    if after is None or len(after) != 4:
+        parts.append(Verdict(0.0, "the model's weights could not be read after fit"))
+    else:
+        tol = Tolerance(rtol=2e-3, atol=2e-5)
+        wrong = [name for name, got, want in zip(("w1", "b1", "w2", "b2"), after, current) if mismatch(got, want, tol)]
+        if wrong:
+            parts.append(Verdict(0.0, f"after fit(..., epochs=2, lr={lr}) the weights {', '.join(wrong)} are not where "
+                                      f"two steps of SGD(lr) on the full batch put them (is it SGD with this lr, on "
+                                      f"SparseCategoricalCrossentropy()?)"))
+    return parts_verdict(parts or [PASS])
+
+
 EXERCISE = Exercise(
     NAME,
     ("build_model", "train_step", "fit"),
@@ -169,5 +211,6 @@ EXERCISE = Exercise(
               check_train_step),
         Check("fit", "accuracy", "reaches the Iris test accuracy threshold", check_fit_accuracy),
         Check("fit", "losses", "one loss per epoch, the first at the untrained model, going down", check_fit_losses),
+        Check("fit", "two-steps", "two epochs are exactly two full-batch SGD(lr) steps", check_fit_two_steps),
     ),
 )
