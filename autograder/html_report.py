@@ -58,8 +58,8 @@ def load_reference_curves() -> dict:
 def render(report: Report, curves: dict | None = None, title: str = "backprop-kit feedback") -> str:
     """The whole page.  ``curves``: reference curves by "exercise/check_id" (default: the kit's recorded ones)."""
     curves = load_reference_curves() if curves is None else curves
-    parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
-             f"<style>{CSS}</style></head><body>", f"<h1>{escape(title)}</h1>",
+    parts = [(f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
+              f"<style>{CSS}</style></head><body>"), f"<h1>{escape(title)}</h1>",
              f"<p class=\"total\">Total: {_fmt(report.score)}/{_fmt(report.max_score)} points</p>"]
     if report.problems:
         items = "".join(f"<li>{escape(p)}</li>" for p in report.problems)
@@ -182,10 +182,10 @@ def _line_chart(mine, theirs, threshold, label, width=560, height=260) -> str:
     def py(y):
         return top + (height - top - bottom) * (1 - (tf(y) - lo) / (hi - lo))
 
-    out = [f"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"{width}\" height=\"{height}\" "
-           f"viewBox=\"0 0 {width} {height}\" role=\"img\"><title>{escape(label)} curve</title>",
-           f"<rect x=\"{left}\" y=\"{top}\" width=\"{width - left - right}\" height=\"{height - top - bottom}\" "
-           "fill=\"#ffffff\" stroke=\"#c9ced8\"/>"]
+    out = [(f"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"{width}\" height=\"{height}\" "
+            f"viewBox=\"0 0 {width} {height}\" role=\"img\"><title>{escape(label)} curve</title>"),
+           (f"<rect x=\"{left}\" y=\"{top}\" width=\"{width - left - right}\" height=\"{height - top - bottom}\" "
+            "fill=\"#ffffff\" stroke=\"#c9ced8\"/>")]
     for k in range(5):
         value = lo + (hi - lo) * k / 4
         y = top + (height - top - bottom) * (1 - k / 4)
@@ -263,8 +263,8 @@ def _grid(rows, scale, caption, cell=None) -> str:
     n_rows, n_cols = len(rows), max((len(r) for r in rows), default=0)
     cell = cell or max(10, min(28, 240 // max(n_cols, 1)))
     width, height = max(n_cols * cell, 7 * len(caption)), n_rows * cell + 18
-    out = [f"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heat\" width=\"{width}\" height=\"{height}\" "
-           f"viewBox=\"0 0 {width} {height}\" role=\"img\"><title>{escape(caption)}</title>"]
+    out = [(f"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heat\" width=\"{width}\" height=\"{height}\" "
+            f"viewBox=\"0 0 {width} {height}\" role=\"img\"><title>{escape(caption)}</title>")]
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
             text = "NaN/inf" if value is None else f"{value:.6g}"

@@ -115,10 +115,8 @@ class SelfCheck:
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report):
-        if report.nodeid in self.selected and (report.when == "call" or not report.passed):
-            self.shown.setdefault(report.nodeid, report.outcome)
-            if report.when == "call":
-                self.shown[report.nodeid] = report.outcome
+        if report.nodeid in self.selected and (report.when == "call" or (report.when == "setup" and not report.passed)):
+            self.shown[report.nodeid] = report.outcome
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_sessionfinish(self, session):
@@ -145,7 +143,9 @@ class SelfCheck:
     def score_lines(self):
         """[(text, style)] for the score block, and whether any selected check failed or did not run."""
         from autograder.checks import all_exercises
-        from autograder.report import _fmt
+
+        def _fmt(x):
+            return f"{x:g}"
 
         results = self.results()
         failed = False

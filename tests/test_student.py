@@ -36,7 +36,7 @@ def test_check_reports_what_to_fix_first_and_writes_the_html_page(tmp_path):
     shutil.copy(ROOT / "solutions" / "ex01_tape_basics.py", folder / "ex01_tape_basics.py")
     page = tmp_path / "feedback.html"
     done = subprocess.run(command("--quick", "--html", str(page)), cwd=folder, env=environment(),
-                          capture_output=True, text=True, timeout=400)
+                          check=False, capture_output=True, text=True, timeout=400)
     out = done.stdout
     assert done.returncode == 1, out + done.stderr
     assert re.search(r"✓ ex01_tape_basics +5/5 +all checks pass", out), out
@@ -50,7 +50,8 @@ def test_check_reports_what_to_fix_first_and_writes_the_html_page(tmp_path):
 
 
 def test_check_with_no_exercise_file_is_a_usage_error(tmp_path):
-    done = subprocess.run(command(str(tmp_path)), env=environment(), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(command(str(tmp_path)), env=environment(), check=False, capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 2
     assert "no exercise file" in done.stdout + done.stderr
 
