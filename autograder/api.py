@@ -37,4 +37,4 @@ def grade_paths(paths, rubric: Rubric | None = None, limits: run.Limits = run.Li
     order = list(all_exercises())
     results.sort(key=lambda r: order.index(r.exercise))  # stable: checks keep their order
     return Report(results=tuple(results), problems=tuple(problems), seconds=time.perf_counter() - started,
-                  meta={"files": [s.source for s in submissions]})
+                  meta={"files": [s.source for s in submissions], "warnings": list(plugin.notes)})

@@ -52,6 +52,8 @@ class ExerciseFile(pytest.File):
 
     def teardown(self):
         if self.sandbox is not None:
+            for note in self.sandbox.notes:
+                self.engine.note(note)
             self.sandbox.close()
             self.sandbox = None
 
@@ -92,6 +94,12 @@ class GradingPlugin:
         self.rubric = rubric
         self.limits = limits
         self.results: dict = {}  # source path -> [CheckResult]
+        self.notes: list = []
+
+    def note(self, text: str) -> None:
+        """A sandbox protection this machine could not apply (shown once, as a warning)."""
+        if text not in self.notes:
+            self.notes.append(text)
 
     def record(self, submission, result: CheckResult) -> None:
         self.results.setdefault(submission.source, []).append(result)

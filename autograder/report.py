@@ -14,6 +14,8 @@ def render_text(report: Report, color: bool = False) -> str:
     lines = []
     for problem in report.problems:
         lines.append(f"{red}! {problem}{reset}")
+    for warning in report.meta.get("warnings", []):
+        lines.append(f"{dim}sandbox: {warning}{reset}")
     for exercise, results in report.by_exercise().items():
         got = sum(r.score for r in results)
         total = sum(r.points for r in results)
