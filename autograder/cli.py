@@ -40,6 +40,23 @@ def cmd_check(args) -> int:
     return student.main(args)
 
 
+def cmd_batch(args) -> int:
+    from autograder import batch, load
+    from autograder.rubric import Rubric, RubricError
+
+    def progress(index, total, name, report):
+        print(f"[{index}/{total}] {name}: {report.score:g}/{report.max_score:g}", flush=True)
+
+    try:
+        rubric = Rubric.load(args.rubric)
+        batch.grade_class(Path(args.root), Path(args.out), rubric, _limits(args), progress)
+    except (load.UsageError, RubricError) as exc:
+        print(f"autograder batch: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {Path(args.out) / 'scores.csv'} and one folder per student")
+    return 0
+
+
 def _kit_root(args) -> Path:
     return Path(args.root or os.getcwd())
 
@@ -90,6 +107,13 @@ def cmd_nbgrader(args) -> int:
     return 0
 
 
+def _add_limit_options(parser) -> None:
+    parser.add_argument("--call-seconds", type=float, default=60.0, help="wall-clock limit per call (default 60)")
+    parser.add_argument("--submission-seconds", type=float, default=600.0,
+                        help="wall-clock limit for all calls into one file (default 600)")
+    parser.add_argument("--memory-gib", type=float, default=2.0, help="memory limit of a submission (default 2)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description="backprop-kit: grade backpropagation exercises")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -98,10 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("paths", nargs="+")
     grade.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
     grade.add_argument("--rubric", metavar="FILE", help="a TOML file overriding points, tolerances, budgets")
-    grade.add_argument("--call-seconds", type=float, default=60.0, help="wall-clock limit per call (default 60)")
-    grade.add_argument("--submission-seconds", type=float, default=600.0,
-                       help="wall-clock limit for all calls into one file (default 600)")
-    grade.add_argument("--memory-gib", type=float, default=2.0, help="memory limit of a submission (default 2)")
+    _add_limit_options(grade)
     grade.set_defaults(handler=cmd_grade)
 
     check = sub.add_parser("check", help="check your exercises: compact report, what to fix first, --watch")
@@ -113,6 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--poll", type=float, default=0.3, help=argparse.SUPPRESS)
     check.add_argument("--rubric", metavar="FILE", help=argparse.SUPPRESS)
     check.set_defaults(handler=cmd_check)
+
+    batch = sub.add_parser("batch", help="grade a class: ROOT holds one folder per student")
+    batch.add_argument("root")
+    batch.add_argument("--out", required=True, help="folder for scores.csv and each student's results.json")
+    batch.add_argument("--rubric", metavar="FILE", help="a TOML file overriding points, tolerances, budgets")
+    _add_limit_options(batch)
+    batch.set_defaults(handler=cmd_batch)
 
     stubs = sub.add_parser("stubs", help="generate exercises/ from solutions/ (or --check that it is current)")
     stubs.add_argument("--root", help="the kit's root folder (default: the current directory)")

@@ -53,3 +53,28 @@ def test_stubs_check_reports_current_and_stale(tmp_path):
     assert stale.returncode == 1 and "ex02_chain_rule.py" in stale.stdout
     assert autograder("stubs", "--root", str(tmp_path)).returncode == 0
     assert autograder("stubs", "--check", "--root", str(tmp_path)).returncode == 0
+
+
+def test_batch_grades_a_class_into_a_csv(tmp_path):
+    root = tmp_path / "class"
+    for student, source in (("ada", ROOT / "solutions" / "ex03_gradient_check.py"),
+                            ("bob", ROOT / "exercises" / "ex03_gradient_check.py"),
+                            ("cyd", ROOT / "tests" / "hostile" / "syntax_error.py")):
+        (root / student).mkdir(parents=True)
+        name = "ex01_tape_basics.py" if student == "cyd" else "ex03_gradient_check.py"
+        shutil.copy(source, root / student / name)
+    (root / "dan").mkdir()  # handed in nothing
+    out = autograder("batch", str(root), "--out", str(tmp_path / "out"))
+    assert out.returncode == 0, out.stderr
+    import csv
+
+    rows = {row["student"]: row for row in csv.DictReader(open(tmp_path / "out" / "scores.csv"))}
+    assert set(rows) == {"ada", "bob", "cyd", "dan"}
+    assert float(rows["ada"]["ex03_gradient_check"]) > 0
+    assert float(rows["ada"]["total"]) == float(rows["ada"]["ex03_gradient_check"])
+    assert all(float(rows[s]["total"]) == 0 for s in ("bob", "cyd", "dan"))
+    assert len({rows[s]["max"] for s in rows}) == 1  # everyone is graded against the whole assignment
+    cyd = json.loads((tmp_path / "out" / "cyd" / "results.json").read_text())
+    assert any("syntax error" in t["output"] for t in cyd["tests"])
+    dan = json.loads((tmp_path / "out" / "dan" / "results.json").read_text())
+    assert "no exercise file" in dan["output"]
