@@ -1,0 +1,35 @@
+"""expect: full
+I wrote SparseCategoricalCrossentropy(from_logits=True) although the model ends in softmax. Not a graded bug:
+Keras 3 (TF backend) notices the output came from a softmax, warns, and uses the pre-softmax logits, so every
+loss value equals SparseCategoricalCrossentropy()'s.
+"""
+import tensorflow as tf
+
+
+def build_model(n_features=4, n_classes=3, hidden=32, seed=0):
+    return tf.keras.Sequential([
+        tf.keras.Input(shape=(n_features,)),
+        tf.keras.layers.Dense(hidden, activation='relu',
+                              kernel_initializer=tf.keras.initializers.GlorotUniform(seed=seed)),
+        tf.keras.layers.Dense(n_classes, activation='softmax',
+                              kernel_initializer=tf.keras.initializers.GlorotUniform(seed=seed + 1)),
+    ])
+
+
+def train_step(model, optimizer, loss_fn, x, y):
+    with tf.GradientTape() as tape:
+        probs = model(x, training=True)
+        loss = loss_fn(y, probs)
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+
+
+def fit(model, x, y, epochs=1000, lr=0.01):
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    optimizer = tf.keras.optimizers.SGD(learning_rate=lr)
+    losses = []
+    for epoch in range(epochs):
+        loss = train_step(model, optimizer, loss_fn, x, y)
+        losses.append(float(loss))
+    return losses
