@@ -384,6 +384,9 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
     except OSError as exc:
         source = exc
     warnings_ = isolate(workdir, limits)
+    # dying with the fork server: set after isolate(), because changing user clears the setting
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     try:
         if isinstance(source, OSError):

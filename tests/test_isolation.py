@@ -121,3 +121,23 @@ def test_spawned_child_without_fork_server_grades_the_same(tmp_path):
         b = forked.call(Call("grad_of_square", (5.0,)))
     assert a.status == b.status == "ok"
     assert abs(a.value - 10.0) < 1e-6 and abs(b.value - 10.0) < 1e-6
+
+
+def test_killing_the_grader_leaves_no_server_or_child(tmp_path):
+    """A grader killed with SIGKILL mid-grading takes its fork server and submission child with it."""
+    target = tmp_path / "ex01_tape_basics.py"
+    shutil.copy(Path(__file__).parent / "hostile" / "infinite_loop.py", target)
+    grader = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", str(target)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not run.descendants(grader.pid):
+        time.sleep(0.2)
+    time.sleep(8)  # let it reach the looping check
+    family = run.descendants(grader.pid)
+    assert family, "the grader started no process"
+    grader.kill()
+    grader.wait()
+    time.sleep(1.0)
+    alive = [pid for pid in family if Path(f"/proc/{pid}").exists()
+             and Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"]
+    assert not alive, f"processes outlived the grader: {alive}"
