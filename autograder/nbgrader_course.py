@@ -48,9 +48,10 @@ SETUP = '''# Set up by the course (locked). TensorFlow's C++ log lines go to std
 # test cell that writes anything to stderr: keep them quiet before TensorFlow is imported.
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")'''
+if "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"'''
 
-TEST = '''# Autograder test (locked): the kit's checks for {function}(), worth {points} points.
+TEST = '''# Autograder test (locked): the kit's checks for {function}(), worth {points} {unit}.
 # It prints what passed and why anything failed; its value is the points earned.
 from autograder.notebook import check
 
@@ -107,9 +108,11 @@ def without_main_block(code: str) -> str:
     end = start + 1
     while end < len(lines) and (not lines[end].strip() or lines[end].startswith((" ", "\t"))):
         end += 1
-    body = [line for line in lines[start + 1:end]]
+    body = lines[start + 1:end]
     while body and not body[-1].strip():
         body.pop()
+    if not body:
+        return "\n".join([*lines[:start], *lines[end:]]).strip("\n")
     indent = min(len(line) - len(line.lstrip()) for line in body if line.strip())
     commented = ["# Try it: uncomment and run (not run when the notebook is graded; the kit's checks test",
                  "# the functions themselves)."]
@@ -224,7 +227,8 @@ def build_notebook(source: str, exercise, rubric):
             out.append(v4.new_code_cell(text, id=cell_id("code", f"{index:02d}")))
         for function in tests_after.get(index, ()):
             grade_id = f"test-{function}"
-            code = TEST.format(exercise=exercise.name, function=function, points=points[function])
+            code = TEST.format(exercise=exercise.name, function=function, points=points[function],
+                               unit="point" if points[function] == 1 else "points")
             out.append(v4.new_code_cell(code, metadata=_nbgrader(grade_id, grade=True, locked=True,
                                                                  points=points[function]),
                                         id=cell_id("code", grade_id)))
