@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -12,7 +13,13 @@ from autograder.records import Report
 from autograder.rubric import Rubric
 
 
-def grade_paths(paths, rubric: Rubric | None = None, limits: run.Limits = run.Limits()) -> Report:
+def default_workers() -> int:
+    """One file at a time per core: the learner's code runs in child processes, one per file."""
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def grade_paths(paths, rubric: Rubric | None = None, limits: run.Limits = run.Limits(),
+                workers: int | None = None) -> Report:
     """Grade every exercise file under ``paths``.  Raises load.UsageError when there is none."""
     started = time.perf_counter()
     rubric = rubric or Rubric.load()
@@ -20,7 +27,7 @@ def grade_paths(paths, rubric: Rubric | None = None, limits: run.Limits = run.Li
     run.warm_up()  # the fork server imports TensorFlow while we import it for the oracle
     from autograder.plugin import run_pytest
 
-    plugin = run_pytest(submissions, rubric, limits)
+    plugin = run_pytest(submissions, rubric, limits, workers=workers or default_workers())
     results = []
     problems = []
     if any(Path(p).is_dir() for p in paths):

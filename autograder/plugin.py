@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -38,17 +39,22 @@ class ExerciseFile(pytest.File):
         self.sandbox = None
         self.learner = None
         self.import_failure = None
+        self._setup_lock = threading.Lock()
 
     def collect(self):
         for check in self.exercise.checks:
             yield CheckItem.from_parent(self, name=f"{check.function}[{check.slug}]", check=check)
 
     def setup(self):
-        self.sandbox = Sandbox(self.submission.python, self.submission.exercise, self.engine.limits)
-        status = self.sandbox.import_status()
-        if status.status != "ok":
-            self.import_failure = status
-        self.learner = Learner(self.sandbox)
+        with self._setup_lock:  # pytest and the parallel pre-run may both start it: once is enough
+            if self.sandbox is not None:
+                return
+            sandbox = Sandbox(self.submission.python, self.submission.exercise, self.engine.limits)
+            status = sandbox.import_status()
+            if status.status != "ok":
+                self.import_failure = status
+            self.learner = Learner(sandbox)
+            self.sandbox = sandbox
 
     def teardown(self):
         if self.sandbox is not None:
@@ -67,10 +73,14 @@ class CheckItem(pytest.Item):
         self.keywords[number] = True
         self.keywords[check.function] = True
 
+    def evaluate(self) -> CheckResult:
+        parent = self.parent
+        return grade.evaluate(parent.exercise, self.check, parent.learner, parent.engine.rubric,
+                              parent.import_failure)
+
     def runtest(self):
         parent = self.parent
-        result = grade.evaluate(parent.exercise, self.check, parent.learner, parent.engine.rubric,
-                                parent.import_failure)
+        result = parent.engine.precomputed(self)
         parent.engine.record(parent.submission, result)
         if not result.passed:
             raise CheckFailed(result)
@@ -89,10 +99,12 @@ class CheckItem(pytest.Item):
 class GradingPlugin:
     """Collects the given submissions and keeps every check's result, in order."""
 
-    def __init__(self, submissions, rubric: Rubric, limits: Limits = Limits()):
+    def __init__(self, submissions, rubric: Rubric, limits: Limits = Limits(), workers: int = 1):
         self.submissions = {os.path.abspath(s.source): s for s in submissions}
         self.rubric = rubric
         self.limits = limits
+        self.workers = workers
+        self._futures: dict = {}  # ExerciseFile -> Future of {item nodeid: CheckResult}
         self.results: dict = {}  # source path -> [CheckResult]
         self.notes: list = []
 
@@ -104,6 +116,48 @@ class GradingPlugin:
     def record(self, submission, result: CheckResult) -> None:
         self.results.setdefault(submission.source, []).append(result)
 
+    # -- files graded side by side --------------------------------------------------------------
+    # Each file's checks run in order in its own sandbox; with workers > 1 several files are graded
+    # at once (the learner code runs in child processes, so this uses more cores), and the items
+    # then report those results in pytest's usual order.
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session):
+        if self.workers <= 1:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        by_file: dict = {}
+        for item in session.items:
+            if isinstance(item, CheckItem):
+                by_file.setdefault(item.parent, []).append(item)
+        if len(by_file) < 2:
+            return
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="autograder")
+        for exercise_file, items in by_file.items():
+            self._futures[exercise_file] = self._pool.submit(self._grade_file, exercise_file, items)
+
+    @staticmethod
+    def _grade_file(exercise_file, items) -> dict:
+        exercise_file.setup()
+        return {item.nodeid: item.evaluate() for item in items}
+
+    def precomputed(self, item) -> CheckResult:
+        future = self._futures.get(item.parent)
+        if future is not None:
+            try:
+                done = future.result()
+            except Exception:  # noqa: BLE001 - fall back to grading this check here
+                done = {}
+            if item.nodeid in done:
+                return done[item.nodeid]
+        return item.evaluate()
+
+    def pytest_sessionfinish(self, session):
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.shutdown(wait=True)
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_collect_file(self, file_path: Path, parent):
         submission = self.submissions.get(os.path.abspath(str(file_path)))
@@ -113,12 +167,13 @@ class GradingPlugin:
 
 
 def run_pytest(submissions, rubric: Rubric, limits: Limits = Limits(), extra_args=(), quiet=True,
-               plugins=()) -> GradingPlugin:
+               plugins=(), workers: int = 1) -> GradingPlugin:
     """Grade ``submissions`` with pytest as the engine; returns the plugin holding the results.
 
     ``plugins``: more (trusted) plugin objects for this run, e.g. a progress display.
+    ``workers``: how many files to grade at once.
     """
-    plugin = GradingPlugin(submissions, rubric, limits)
+    plugin = GradingPlugin(submissions, rubric, limits, workers)
     with tempfile.TemporaryDirectory(prefix="autograder-pytest-") as scratch:
         ini = Path(scratch, "pytest.ini")
         ini.write_text("[pytest]\n")

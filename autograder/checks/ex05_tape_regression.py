@@ -135,6 +135,14 @@ def check_train_step_by_step(learner, rubric):
     names = ("w1", "b1", "w2", "b2")
     frozen = [n for n, p0, p1 in zip(names, a[0], b[0]) if np.max(np.abs(p1 - p0)) < 1e-12]
     verdict = update_verdict("train", names, a[0], grads, lr, b[0], rubric, "float64")
+    # the data are float64 and full batch: losses[k] is exactly the loss after epoch k+1
+    after = oracle.regression_loss(split.y_train, oracle.regression_forward(split.x_train, *b[0]))
+    before = oracle.regression_loss(split.y_train, oracle.regression_forward(split.x_train, *a[0]))
+    if mismatch(b[1][k], after, rubric.tolerance("float64"), scalar=True):
+        hint = (" (that is the loss before the epoch)"
+                if not mismatch(b[1][k], before, rubric.tolerance("float64"), scalar=True) else "")
+        verdict = parts_verdict([verdict, Verdict(0.0, f"losses[{k}] must be the full-data loss after epoch {k} "
+                                                       f"({after:.8g}), got {b[1][k]:.8g}{hint}")])
     if frozen:
         verdict = Verdict(0.0, f"train left {', '.join(frozen)} unchanged from one epoch to the next: every parameter "
                                f"must be trained. {verdict.message}")
