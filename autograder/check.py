@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from autograder import compare, messages, records, wire
-from autograder.records import Verdict
+from autograder.records import PASS, Verdict
 
 
 @dataclass(frozen=True)
@@ -123,3 +123,29 @@ def parts_verdict(verdicts: list) -> Verdict:
 
 def rng(*seed) -> np.random.Generator:
     return np.random.default_rng(list(seed))
+
+
+def update_verdict(function, names, params, grads, lr, after, rubric, dtype):
+    """Each parameter must move by exactly -lr * its own gradient (shared with ex05's train_step)."""
+    tol = rubric.tolerance("update" if dtype == "float64" else "float32")
+    parts = []
+    for i, (name, p, g, new) in enumerate(zip(names, params, grads, after)):
+        step = np.asarray(new, dtype=np.float64) - np.asarray(p, dtype=np.float64).astype(dtype)
+        problem = compare.mismatch(step, -lr * g, tol)
+        if problem is None:
+            parts.append(PASS)
+            continue
+        if np.allclose(step, 0.0, atol=1e-12):
+            text = (f"{name} did not change: update the tf.Variable in place (assign_sub), rebinding "
+                    f"the name inside the function changes nothing outside it")
+        elif compare.mismatch(step, lr * g, tol) is None:
+            text = f"{name} moved by +lr * gradient: the sign is flipped"
+        else:
+            others = [n for j, (n, g2) in enumerate(zip(names, grads)) if j != i and np.shape(g2) == np.shape(g)
+                      and compare.mismatch(step, -lr * g2, tol) is None]
+            if others:
+                text = f"{name} was updated with the gradient of {others[0]}, not its own"
+            else:
+                text = f"the step taken by {name} is wrong: {problem}"
+        parts.append(Verdict(0.0, f"{function}: {text}"))
+    return parts_verdict(parts)

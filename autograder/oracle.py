@@ -103,3 +103,13 @@ def linear_mse_grads(x, y, w, b):
 
 def accuracy(probabilities, labels) -> float:
     return float(np.mean(np.argmax(probabilities, axis=1) == np.asarray(labels).reshape(-1)))
+
+
+def wavy_gradient(a, x):
+    """The gradient of the ``wavy`` probe: sum(sin(a*x) * x**2) + sum(x[:-1] * x[1:]) over flattened x."""
+    flat = x.reshape(-1)
+    af = a.reshape(-1)
+    grad = np.cos(af * flat) * af * flat**2 + 2 * flat * np.sin(af * flat)
+    grad[:-1] += flat[1:]
+    grad[1:] += flat[:-1]
+    return grad.reshape(x.shape)

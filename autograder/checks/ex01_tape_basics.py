@@ -6,6 +6,7 @@ from functools import partial
 
 import numpy as np
 
+from autograder import oracle
 from autograder.check import Check, Exercise, failed, parts_verdict, rng, signature, verdict_for
 from autograder.records import Probe, Tensor, Verdict
 
@@ -44,15 +45,6 @@ def check_grad_of_polynomial(cases, learner, rubric):
     return parts_verdict(parts)
 
 
-def wavy_gradient(a, x):
-    flat = x.reshape(-1)
-    af = a.reshape(-1)
-    grad = np.cos(af * flat) * af * flat**2 + 2 * flat * np.sin(af * flat)
-    grad[:-1] += flat[1:]
-    grad[1:] += flat[:-1]
-    return grad.reshape(x.shape)
-
-
 def check_grad_wrt_constant(dtype, shape, learner, rubric):
     r = rng(1, len(shape), 3 if dtype == "float64" else 4)
     x = r.normal(size=shape)
@@ -66,7 +58,7 @@ def check_grad_wrt_constant(dtype, shape, learner, rubric):
     if outcome.value is None:
         return Verdict(0.0, f"{called} returned None: the tape only watches Variables by itself; "
                             "call tape.watch(x0) on a constant before computing f(x0)")
-    return verdict_for(outcome.value, wavy_gradient(a, x), rubric.tolerance(dtype), called)
+    return verdict_for(outcome.value, oracle.wavy_gradient(a, x), rubric.tolerance(dtype), called)
 
 
 def check_gradient_descent(learner, rubric):

@@ -6,8 +6,8 @@ from functools import partial
 
 import numpy as np
 
+from autograder import oracle
 from autograder.check import Check, Exercise, failed, parts_verdict, rng, signature, verdict_for
-from autograder.checks.ex01_tape_basics import wavy_gradient
 from autograder.compare import Tolerance, as_array, mismatch
 from autograder.records import PASS, Array, Probe, Verdict
 
@@ -59,10 +59,10 @@ def check_numerical_gradient(eps, learner, rubric):
     used_eps = eps if eps is not None else 1e-6
     tol = Tolerance(rtol=1e-4, atol=2e-5) if eps is not None else Tolerance(rtol=1e-4, atol=1e-5)
     called = signature("numerical_gradient", f="wavy", x=Array(x)) + (f" with eps={eps}" if eps else "")
-    verdict = verdict_for(outcome.value, wavy_gradient(a, x), tol, called, {
+    verdict = verdict_for(outcome.value, oracle.wavy_gradient(a, x), tol, called, {
         "used forward differences (f(x+eps) - f(x)) / eps; use central differences "
         "(f(x+eps) - f(x-eps)) / (2*eps)": forward_difference(a, x, used_eps),
-        "divided by eps instead of 2*eps": 2 * wavy_gradient(a, x)})
+        "divided by eps instead of 2*eps": 2 * oracle.wavy_gradient(a, x)})
     after = outcome.inputs_after[1] if len(outcome.inputs_after) > 1 else None
     if after is not None and mismatch(after, x, Tolerance(0.0, 1e-15)) is not None:
         return parts_verdict([verdict, Verdict(0.0, f"{called} changed x: restore each coordinate after "
@@ -89,7 +89,7 @@ def check_relative_error(learner, rubric):
 def check_tape_gradient(learner, rubric):
     x, a = wavy_case(3)
     outcome = learner.call("tape_gradient", Probe("fn:wavy", (a,)), Array(x))
-    return failed(outcome) or verdict_for(outcome.value, wavy_gradient(a, x), rubric.tolerance("float64"),
+    return failed(outcome) or verdict_for(outcome.value, oracle.wavy_gradient(a, x), rubric.tolerance("float64"),
                                           signature("tape_gradient", f="wavy", x=Array(x)))
 
 
@@ -136,8 +136,8 @@ def check_gradient_check_uses_eps(learner, rubric):
     """With eps = 1e-2 central differences are off by O(eps**2): the result must be that relative error."""
     x, a = wavy_case(6)
     eps = 1e-2
-    want = float(np.max(np.abs(wavy_gradient(a, x) - central_difference(a, x, eps))
-                        / np.maximum(1e-12, np.abs(wavy_gradient(a, x)) + np.abs(central_difference(a, x, eps)))))
+    want = float(np.max(np.abs(oracle.wavy_gradient(a, x) - central_difference(a, x, eps))
+                        / np.maximum(1e-12, np.abs(oracle.wavy_gradient(a, x)) + np.abs(central_difference(a, x, eps)))))
     outcome = learner.call("gradient_check", Probe("fn:wavy", (a,)), Array(x), eps)
     return failed(outcome) or verdict_for(outcome.value, want, Tolerance(rtol=1e-2, atol=1e-9),
                                           signature("gradient_check", f="wavy", x=Array(x), eps=eps),

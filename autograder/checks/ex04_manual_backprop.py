@@ -7,7 +7,8 @@ from functools import partial
 import numpy as np
 
 from autograder import feedback, oracle
-from autograder.check import Check, Exercise, autodiff_used, failed, parts_verdict, rng, signature, verdict_for
+from autograder.check import (Check, Exercise, autodiff_used, failed, parts_verdict, rng, signature, update_verdict,
+                              verdict_for)
 from autograder.compare import as_array, as_series, mismatch
 from autograder.records import PASS, Tensor, Verdict
 
@@ -192,32 +193,6 @@ def check_sgd_update(dtype, learner, rubric):
         return problem
     after = outcome.inputs_after[0]
     return update_verdict("sgd_update", ("w1", "b1", "w2", "b2"), params, grads, lr, after, rubric, dtype)
-
-
-def update_verdict(function, names, params, grads, lr, after, rubric, dtype):
-    """Each parameter must move by exactly -lr * its own gradient (shared with ex05's train_step)."""
-    tol = rubric.tolerance("update" if dtype == "float64" else "float32")
-    parts = []
-    for i, (name, p, g, new) in enumerate(zip(names, params, grads, after)):
-        step = np.asarray(new, dtype=np.float64) - np.asarray(p, dtype=np.float64).astype(dtype)
-        problem = mismatch(step, -lr * g, tol)
-        if problem is None:
-            parts.append(PASS)
-            continue
-        if np.allclose(step, 0.0, atol=1e-12):
-            text = (f"{name} did not change: update the tf.Variable in place (assign_sub), rebinding "
-                    f"the name inside the function changes nothing outside it")
-        elif mismatch(step, lr * g, tol) is None:
-            text = f"{name} moved by +lr * gradient: the sign is flipped"
-        else:
-            others = [n for j, (n, g2) in enumerate(zip(names, grads)) if j != i and np.shape(g2) == np.shape(g)
-                      and mismatch(step, -lr * g2, tol) is None]
-            if others:
-                text = f"{name} was updated with the gradient of {others[0]}, not its own"
-            else:
-                text = f"the step taken by {name} is wrong: {problem}"
-        parts.append(Verdict(0.0, f"{function}: {text}"))
-    return parts_verdict(parts)
 
 
 # ---------------------------------------------------------------------------------------------
