@@ -75,11 +75,14 @@ class SelfCheck:
     """The active plugin: collects the exercise files as checks and keeps the true score."""
 
     def __init__(self, submissions, rubric):
+        from autograder.api import default_workers
         from autograder.plugin import GradingPlugin
 
         self.submissions = submissions
         self.rubric = rubric
-        self.engine = GradingPlugin(submissions, rubric)  # holds the results; not registered itself
+        # holds the results and grades files side by side; not registered itself (its collector
+        # would stand beside ours), so its two session hooks are called from ours
+        self.engine = GradingPlugin(submissions, rubric, workers=default_workers())
         self.selected: dict = {}  # nodeid -> CheckItem, the checks pytest set out to run
         self.shown: dict = {}  # nodeid -> the outcome pytest's reports ended up showing
         self.started_server = False
@@ -112,6 +115,7 @@ class SelfCheck:
 
             run.warm_up()
             self.started_server = True
+            self.engine.pytest_collection_finish(session)
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report):
@@ -120,6 +124,7 @@ class SelfCheck:
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_sessionfinish(self, session):
+        self.engine.pytest_sessionfinish(session)
         result = yield
         if self.selected and not session.config.option.collectonly:
             lines, failed = self.score_lines()

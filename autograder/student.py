@@ -82,7 +82,7 @@ def grade(submissions, rubric, console, quick: bool = False, limits=None) -> Rep
     """Grade ``submissions`` (pytest engine, sandboxed) while showing a progress bar on ``console``."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from autograder import run
+    from autograder import api, run
     from autograder.plugin import run_pytest
 
     started = time.perf_counter()
@@ -97,7 +97,7 @@ def grade(submissions, rubric, console, quick: bool = False, limits=None) -> Rep
                             # unraisableexception would run gc.collect() five times over the
                             # TensorFlow heap (about a second, every run)
                             extra_args=("--capture=no", "-p", "no:unraisableexception"),
-                            plugins=[session])
+                            plugins=[session], workers=api.default_workers())
     if session.interrupted:
         raise KeyboardInterrupt
     order = list(all_exercises())
@@ -108,7 +108,8 @@ def grade(submissions, rubric, console, quick: bool = False, limits=None) -> Rep
             problems.append(f"{submission.source}: the grader produced no result")
         results.extend(got)
     return Report(results=tuple(results), problems=tuple(problems), seconds=time.perf_counter() - started,
-                  meta={"files": [s.source for s in submissions], "skipped": session.skipped})
+                  meta={"files": [s.source for s in submissions], "skipped": session.skipped,
+                        "warnings": list(getattr(engine, "notes", ()))})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,6 +140,8 @@ def render(report: Report, console, exercises=None) -> None:
 
     for problem in report.problems:
         console.print(f"[red]! {escape(problem)}[/]")
+    for warning in report.meta.get("warnings") or ():
+        console.print(f"[dim]sandbox: {escape(warning)}[/]")
     grouped = report.by_exercise()
     table = Table.grid(padding=(0, 2))
     table.add_column(no_wrap=True)
