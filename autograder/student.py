@@ -11,10 +11,11 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from rich.markup import escape
 
 from autograder import load, messages
 from autograder.checks import all_exercises
@@ -135,7 +136,6 @@ def first_to_fix(report: Report):
 
 def render(report: Report, console, exercises=None) -> None:
     """Print the compact report: a line per exercise, a line per failing function, the total, a hint."""
-    from rich.markup import escape
     from rich.table import Table
 
     for problem in report.problems:
@@ -207,34 +207,22 @@ class Options:
     html: str | None = None
     poll: float = POLL_SECONDS
     rubric: str | None = None
-    latest: dict = field(default_factory=dict)  # exercise -> its latest results (watch mode)
 
 
 def snapshot(paths) -> dict:
     """path -> (mtime_ns, size) of every exercise file under ``paths`` (folders are re-listed each time)."""
     found = {}
-    for path in _exercise_paths(paths):
+    try:
+        paths = load.find(paths)
+    except load.UsageError:  # a folder emptied while watching: nothing to watch until a file comes back
+        return found
+    for path in paths:
         try:
             stat = path.stat()
         except OSError:
             continue
         found[path] = (stat.st_mtime_ns, stat.st_size)
     return found
-
-
-def _exercise_paths(paths) -> list:
-    try:
-        return load.find(paths)
-    except load.UsageError:
-        return []
-
-
-def _submissions(paths) -> list:
-    """One Submission per exercise (the .py wins over an .ipynb of the same exercise)."""
-    chosen: dict = {}
-    for path in sorted(paths, key=lambda p: p.suffix != ".py"):
-        chosen.setdefault(path.stem, path)
-    return [load.load(path) for path in chosen.values()]
 
 
 def _merged(latest: dict, seconds: float, skipped) -> Report:
@@ -247,13 +235,7 @@ def _write_html(options: Options, report: Report, console) -> None:
     from autograder import html_report
 
     Path(options.html).write_text(html_report.render(report), encoding="utf-8")
-    console.print(f"[dim]wrote {escape_path(options.html)}[/]")
-
-
-def escape_path(path) -> str:
-    from rich.markup import escape
-
-    return escape(str(path))
+    console.print(f"[dim]wrote {escape(options.html)}[/]")
 
 
 def check(options: Options, console=None) -> int:
@@ -265,24 +247,23 @@ def check(options: Options, console=None) -> int:
     console = console or Console(highlight=False)
     try:
         rubric = Rubric.load(options.rubric)
-        files = load.find(options.paths)
+        submissions = load.load_all(options.paths)
     except (load.UsageError, RubricError) as exc:
-        console.print(f"[red]autograder check: {exc}[/]", highlight=False)
+        console.print(f"[red]autograder check: {escape(str(exc))}[/]")
         return 2
-    report = grade(_submissions(files), rubric, console, options.quick)
+    report = grade(submissions, rubric, console, options.quick)
     render(report, console)
-    for result in report.results:
-        options.latest.setdefault(result.exercise, []).append(result)
     if options.html:
         _write_html(options, report, console)
     if not options.watch:
         return 0 if report.results and all(r.passed for r in report.results) else 1
-    return _watch(options, rubric, console)
+    latest: dict = {}  # exercise -> its latest results
+    for result in report.results:
+        latest.setdefault(result.exercise, []).append(result)
+    return _watch(options, rubric, console, latest)
 
 
-def _watch(options: Options, rubric, console) -> int:
-    from autograder import run
-
+def _watch(options: Options, rubric, console, latest: dict) -> int:
     def stop(signum, frame):
         raise KeyboardInterrupt
 
@@ -304,15 +285,15 @@ def _watch(options: Options, rubric, console) -> int:
             if not changed:
                 continue
             started = time.perf_counter()
-            subs = _submissions(changed)
+            subs = load.load_all(changed)
             names = ", ".join(Path(s.source).name for s in subs)
-            console.rule(f"[bold]{escape_path(names)} changed: re-grading", style="dim")
+            console.rule(f"[bold]{escape(names)} changed: re-grading", style="dim")
             report = grade(subs, rubric, console, options.quick)
             for sub in subs:
-                options.latest[sub.exercise] = [r for r in report.results if r.exercise == sub.exercise]
-            merged = _merged(options.latest, time.perf_counter() - started, report.meta.get("skipped"))
+                latest[sub.exercise] = [r for r in report.results if r.exercise == sub.exercise]
+            merged = _merged(latest, time.perf_counter() - started, report.meta.get("skipped"))
             for problem in report.problems:
-                console.print(f"[red]! {escape_path(problem)}[/]")
+                console.print(f"[red]! {escape(problem)}[/]")
             render(merged, console, exercises={s.exercise for s in subs})
             if options.html:
                 _write_html(options, merged, console)
@@ -321,7 +302,6 @@ def _watch(options: Options, rubric, console) -> int:
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
-        run.shut_down()
 
 
 def main(args) -> int:
