@@ -52,9 +52,11 @@ class Learner:
         self._memo: dict = {}
 
     def call(self, function: str, *args, manual: bool = False, seconds: float | None = None,
-             fresh: bool = False, **kwargs) -> records.Outcome:
-        """``fresh=True`` runs the call again even if it ran before (to test determinism)."""
-        request = records.Call(function, tuple(args), tuple(sorted(kwargs.items())), manual)
+             fresh: bool = False, returns: bool = True, spy: str = "", **kwargs) -> records.Outcome:
+        """``fresh=True`` runs the call again even if it ran before (to test determinism);
+        ``returns=False`` ignores the return value, as the contract does for update functions;
+        ``spy`` names a module function whose calls are recorded (see records.Call)."""
+        request = records.Call(function, tuple(args), tuple(sorted(kwargs.items())), manual, returns, spy)
         key = wire.dumps(request)
         if fresh or key not in self._memo:
             self._memo[key] = self._sandbox.call(request, seconds)

@@ -165,6 +165,9 @@ def to_plain(value, depth=0):
             value = value.numpy()
         except Exception as exc:  # noqa: BLE001 - any failure is a bad value, reported as such
             raise BadValue(f"calling .numpy() on the returned {type(value).__name__} failed: {exc}") from None
+        if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+            raise BadValue("returned an object whose .numpy() does not give numbers")
+        return to_plain(value, depth + 1)
         if isinstance(value, (bytes, str)):
             raise BadValue("returned a string tensor, expected numbers")
         if isinstance(value, np.generic):
@@ -233,6 +236,30 @@ def _exception_text(exc: BaseException) -> str:
     return text + where
 
 
+def _install_spy(module, name: str, spied: list):
+    """Record, for each call of module.<name>, a fingerprint of the rows of its first argument.
+
+    A row's fingerprint is its dot product with a fixed random vector, so the trusted side can tell
+    which examples went into each mini-batch, and in which order, without receiving the data back.
+    """
+    original = getattr(module, name, None)
+    if original is None or not callable(original):
+        return None
+
+    def spy(*args, **kwargs):
+        try:
+            rows = np.asarray(args[0], dtype=np.float64)
+            rows = rows.reshape(rows.shape[0], -1)
+            direction = np.random.default_rng(20261123).normal(size=rows.shape[1])
+            spied.append(np.sort(np.round(rows @ direction, 6)))
+        except Exception:  # noqa: BLE001 - a spy must never change what the learner's code does
+            pass
+        return original(*args, **kwargs)
+
+    setattr(module, name, spy)
+    return lambda: setattr(module, name, original)
+
+
 def run_call(module, call: records.Call) -> records.Outcome:
     function = getattr(module, call.function, None)
     if function is None or not callable(function):
@@ -244,10 +271,14 @@ def run_call(module, call: records.Call) -> records.Outcome:
     except Exception as exc:  # noqa: BLE001 - a grader-side failure, reported as one
         return records.Outcome("error", message=f"the grader could not build the inputs: {exc}")
     _install_foreign_detectors()
+    spied: list = []
+    restore_spy = _install_spy(module, call.spy, spied) if call.spy else None
     before = len(_autodiff_calls)
     try:
         value = function(*args, **kwargs)
     except NotImplementedError:
+        if restore_spy:
+            restore_spy()
         return records.Outcome("not_implemented", message=f"{call.function}() is not implemented yet")
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are results too
         kind = type(exc).__name__
@@ -262,11 +293,15 @@ def run_call(module, call: records.Call) -> records.Outcome:
             message = f"{call.function}() raised {_exception_text(exc)}"
         return records.Outcome("error", message=message, seconds=time.perf_counter() - started, value=kind)
     seconds = time.perf_counter() - started
+    if restore_spy:
+        restore_spy()
     used = tuple(dict.fromkeys(_autodiff_calls[before:]))
     if call.manual and not _detectors_intact():
         used = used + ("(the grader's autodiff detectors were removed)",)
     try:
-        if call.function == "build_model":
+        if not call.returns:
+            plain = None
+        elif call.function == "build_model":
             plain = describe_keras_model(value)
         else:
             plain = to_plain(value)
@@ -276,7 +311,8 @@ def run_call(module, call: records.Call) -> records.Outcome:
     except Exception as exc:  # noqa: BLE001
         return records.Outcome("bad_value", message=f"{call.function}(): its result could not be read: {exc}",
                                seconds=seconds, used_autodiff=used)
-    return records.Outcome("ok", value=plain, inputs_after=after, used_autodiff=used, seconds=seconds)
+    return records.Outcome("ok", value=plain, inputs_after=after, used_autodiff=used, seconds=seconds,
+                           spied=tuple(spied))
 
 
 _limits: dict = {}

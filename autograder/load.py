@@ -95,7 +95,12 @@ def load_all(paths) -> list[Submission]:
     chosen: dict = {}
     for path in find(paths):
         exercise = _exercise_of(path)
-        if exercise in chosen and path.suffix == ".ipynb":
-            continue
+        if exercise in chosen:
+            other = chosen[exercise]
+            if other.parent != path.parent:
+                raise UsageError(f"two files for {exercise}: {other} and {path}; one submission at a time "
+                                 "(use `autograder batch` for a class)")
+            if path.suffix == ".ipynb":
+                continue
         chosen[exercise] = path
     return [load(path) for _, path in sorted(chosen.items())]

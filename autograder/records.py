@@ -43,14 +43,15 @@ class Call:
     """Call ``function(*args, **kwargs)`` from the submission's module.
 
     ``manual=True`` asks the child to report whether automatic differentiation ran during the
-    call.  ``report_state`` lists Probe names whose state (e.g. a model's weights) the child sends
-    back after the call.
+    call.
     """
 
     function: str
     args: tuple = ()
     kwargs: tuple = ()  # (name, value) pairs, so the record stays hashable
     manual: bool = False
+    returns: bool = True  # False: the contract ignores the return value (read only the inputs after)
+    spy: str = ""  # a module function whose calls the child records (first argument's row fingerprints)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Outcome:
     used_autodiff: tuple = ()  # names of the autodiff entry points that ran during the call
     message: str = ""
     seconds: float = 0.0
+    spied: tuple = ()  # per call of Call.spy: the sorted fingerprints of its first argument's rows
 
     @property
     def ok(self) -> bool:

@@ -187,7 +187,7 @@ def check_sgd_update(dtype, learner, rubric):
     lr = 0.37
     p_args = tuple(Tensor(p, dtype, variable=True) for p in params)
     g_args = tuple(Tensor(g, dtype) for g in grads)
-    outcome = learner.call("sgd_update", p_args, g_args, lr)
+    outcome = learner.call("sgd_update", p_args, g_args, lr, returns=False)  # "its return value is ignored"
     problem = failed(outcome)
     if problem:
         return problem
@@ -288,6 +288,35 @@ def check_train_all_layers(learner, rubric):
     return PASS
 
 
+def check_train_reshuffles(learner, rubric):
+    """Two epochs on 200 digits, watching the batches handed to backprop: each epoch reshuffles."""
+    from autograder import data
+
+    split = data.load_digits()
+    x, y = Tensor(split.x_train[:200], "float32"), Tensor(data.one_hot(split.y_train[:200], 10), "float32")
+    outcome = learner.call("train", x, y, hidden=30, epochs=2, batch_size=10, lr=3.0, seed=0, spy="backprop")
+    _, problem = unpack_training(outcome, 2)
+    if problem:
+        return problem
+    batches = outcome.spied
+    if len(batches) != 2 * 20:
+        # train does not call this module's backprop once per mini-batch (allowed to be organised
+        # differently, e.g. through an alias): the order cannot be observed, so it is not judged
+        return PASS
+    sizes = {len(b) for b in batches}
+    if sizes != {10}:
+        return Verdict(0.0, f"train(200 examples, batch_size=10) passed batches of {sorted(sizes)} rows to backprop; "
+                            "expected mini-batches of 10")
+    first, second = batches[:20], batches[20:]
+    if all(np.array_equal(a, b) for a, b in zip(first, second)):
+        return Verdict(0.0, "train used the same mini-batches in the same order in both epochs: reshuffle the "
+                            "training set at the start of every epoch (with the seeded generator)")
+    everything = np.sort(np.concatenate(first))
+    if not np.array_equal(everything, np.sort(np.concatenate(second))) or len(np.unique(everything)) < 190:
+        return Verdict(0.0, "an epoch should visit every training example exactly once")
+    return PASS
+
+
 def check_train_deterministic(learner, rubric):
     """The contract makes train deterministic for a seed: two one-epoch runs on 200 digits must agree."""
     from autograder import data
@@ -333,6 +362,8 @@ def _checks():
     checks.append(Check("train", "history", "history[e] is the training cost after epoch e", check_train_history))
     checks.append(Check("train", "all-layers", "trains every parameter", check_train_all_layers))
     checks.append(Check("train", "deterministic", "the same seed gives the same parameters", check_train_deterministic))
+    checks.append(Check("train", "reshuffles", "mini-batches of batch_size, reshuffled every epoch",
+                        check_train_reshuffles))
     return tuple(checks)
 
 
