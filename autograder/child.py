@@ -27,6 +27,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
 import warnings  # noqa: E402
+import weakref  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -56,25 +57,69 @@ become_subreaper()
 # Detecting automatic differentiation at run time
 # ---------------------------------------------------------------------------------------------
 
-_autodiff_calls: list[str] = []
+def _make_log():
+    """The log of autodiff events, held in closures rather than a module global a submission could clear."""
+    events: list = []
+    graphs = weakref.WeakSet()  # tf.function graphs whose tracing used autodiff
+
+    def record(name: str) -> None:
+        events.append(name)
+        # inside a tf.function trace the default graph is the function's: remember it (and the graphs
+        # around it), so running that function later, even one traced at import, counts as autodiff
+        from tensorflow.python.framework import func_graph, ops
+
+        graph = ops.get_default_graph()
+        while isinstance(graph, func_graph.FuncGraph):
+            graphs.add(graph)
+            graph = getattr(graph, "outer_graph", None)
+
+    def graph_ran(graph) -> None:
+        if graph is not None and graph in graphs:
+            events.append("a tf.function that computes gradients")
+
+    def count() -> int:
+        return len(events)
+
+    def since(start: int) -> tuple:
+        return tuple(dict.fromkeys(events[start:]))
+
+    return record, graph_ran, count, since
+
+
+_record, _graph_ran, _event_count, _events_since = _make_log()
 _installed: dict = {}
 
 
-def _flag(name, original):
+def _flag(name, original, record=_record):
     def wrapper(*args, **kwargs):
-        _autodiff_calls.append(name)
+        record(name)
         return original(*args, **kwargs)
 
-    wrapper.__wrapped__ = original
-    wrapper._autograder_probe = name
+    return wrapper
+
+
+def _flag_graph_call(original, graph_ran=_graph_ran):
+    def wrapper(self, *args, **kwargs):
+        graph_ran(getattr(self, "graph", None))
+        return original(self, *args, **kwargs)
+
     return wrapper
 
 
 def install_autodiff_detectors() -> None:
     """Wrap every entry point to TensorFlow's autodiff (and torch's / jax's if imported)."""
+    from tensorflow.python import pywrap_tfe
     from tensorflow.python.eager import tape as tape_module
+    from tensorflow.python.framework import ops
+    from tensorflow.python.ops import gradients_util
 
     targets = [
+        # the C tape and graph gradients: every Python road to a gradient passes one of these
+        (pywrap_tfe, "TFE_Py_TapeSetNew", "the C tape API"),
+        (pywrap_tfe, "TFE_Py_TapeGradient", "the C tape API"),
+        (pywrap_tfe, "TFE_Py_ForwardAccumulatorNew", "forward-mode autodiff"),
+        (gradients_util, "_GradientsHelper", "graph gradients"),
+        (ops, "get_gradient_function", "the gradient registry"),
         (tf.GradientTape, "__enter__", "tf.GradientTape"),
         (tf.GradientTape, "gradient", "GradientTape.gradient"),
         (tf.GradientTape, "jacobian", "GradientTape.jacobian"),
@@ -84,12 +129,24 @@ def install_autodiff_detectors() -> None:
         (tf, "gradients", "tf.gradients"),
         (tf.compat.v1, "gradients", "tf.compat.v1.gradients"),
     ]
+    from tensorflow.python.eager.polymorphic_function import atomic_function, concrete_function
+
+    for owner, attr in ((concrete_function.ConcreteFunction, "_call_flat"),
+                        (atomic_function.AtomicFunction, "call_flat")):
+        original = getattr(owner, attr, None)
+        if original is not None:
+            wrapped = _flag_graph_call(original)
+            setattr(owner, attr, wrapped)
+            _installed[(id(owner), attr)] = (owner, attr, wrapped)
     for owner, attr, label in targets:
         original = getattr(owner, attr, None)
         if original is None:
             continue
         wrapped = _flag(label, original)
-        setattr(owner, attr, wrapped)
+        try:
+            setattr(owner, attr, wrapped)
+        except (AttributeError, TypeError):  # a read-only attribute in this TensorFlow version
+            continue
         _installed[(id(owner), attr)] = (owner, attr, wrapped)
 
 
@@ -122,8 +179,14 @@ def _install_foreign_detectors() -> None:
             _installed[(id(owner), attr)] = (owner, attr, wrapped)
 
 
+_tampered: list = []
+
+
 def _detectors_intact() -> bool:
-    return all(getattr(owner, attr, None) is wrapped for owner, attr, wrapped in _installed.values())
+    """Checked before and after every call; once found broken, every later manual call is flagged."""
+    if not all(getattr(owner, attr, None) is wrapped for owner, attr, wrapped in _installed.values()):
+        _tampered.append(True)
+    return not _tampered
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,7 +336,8 @@ def run_call(module, call: records.Call) -> records.Outcome:
     _install_foreign_detectors()
     spied: list = []
     restore_spy = _install_spy(module, call.spy, spied) if call.spy else None
-    before = len(_autodiff_calls)
+    _detectors_intact()
+    before = _event_count()
     try:
         value = function(*args, **kwargs)
     except NotImplementedError:
@@ -295,7 +359,7 @@ def run_call(module, call: records.Call) -> records.Outcome:
     seconds = time.perf_counter() - started
     if restore_spy:
         restore_spy()
-    used = tuple(dict.fromkeys(_autodiff_calls[before:]))
+    used = _events_since(before)
     if call.manual and not _detectors_intact():
         used = used + ("(the grader's autodiff detectors were removed)",)
     try:

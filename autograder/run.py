@@ -9,6 +9,7 @@ next call.  Children are forked from a fork server that has imported TensorFlow 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -115,6 +116,17 @@ def resident_bytes(pids) -> int:
         except (OSError, IndexError, ValueError):
             continue
     return total
+
+
+def _children_activity(pid: int):
+    """Page faults and CPU time of the waited-for children of ``pid`` (from /proc/PID/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(b")") + 2:].split()
+    return fields[8], fields[10], fields[13], fields[14]  # cminflt, cmajflt, cutime, cstime
 
 
 def kill_tree(pid: int) -> None:
@@ -273,9 +285,16 @@ class Sandbox:
             if started.status != "ok":
                 return started
         budget = min(seconds or self.limits.call_seconds, self.limits.submission_seconds - self._spent)
+        children_before = _children_activity(self._pid) if call.manual else None
         self._conn.send_bytes(wire.dumps(call))
         started = time.perf_counter()
         outcome = self._receive(f"{call.function}()", budget)
+        if call.manual and outcome.status == "ok" and self._pid is not None:
+            # seen from outside, so the learner's code cannot hide it: a process forked during a
+            # manual function could have computed the gradient where the detectors cannot look
+            if _children_activity(self._pid) != children_before or descendants(self._pid):
+                outcome = dataclasses.replace(outcome, used_autodiff=outcome.used_autodiff + (
+                    "it started another process during the call, which could compute the gradient",))
         self._spent += time.perf_counter() - started
         if outcome.status in ("timeout", "crashed", "memory"):
             self._stop()  # the next call gets a fresh child
