@@ -150,7 +150,8 @@ def check_fit_trajectory(learner, rubric):
         problem = mismatch(got, want, step_tol)
         if problem:
             parts.append(Verdict(0.0, f"step {k} moved {name} by something other than -lr * d mse/d {name} "
-                                      f"(is fit_linear deterministic for a seed, and does it use lr={lr}?): {problem}"))
+                                      f"(does it use mse_grads, and do those pass? is fit_linear deterministic for a seed, and does it "
+                                      f"use lr={lr}?): {problem}"))
     return parts_verdict(parts or [PASS])
 
 

@@ -132,6 +132,7 @@ def check_hidden_delta(dtype, learner, rubric):
     return failed(outcome) or autodiff_used(outcome, "hidden_delta") or verdict_for(
         outcome.value, want, rubric.tolerance(dtype), called, {
             "the delta is missing the sigmoid_prime(z1) factor": delta2 @ w2.T,
+            "multiplied by sigmoid(z1) instead of sigmoid_prime(z1)": (delta2 @ w2.T) * s1,
             "the sign is flipped": -want,
             "sigmoid_prime was applied to sigmoid(z1) instead of z1": (delta2 @ w2.T) * oracle.sigmoid(s1) * (1 - oracle.sigmoid(s1)),
         })
