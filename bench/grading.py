@@ -46,6 +46,23 @@ def per_exercise() -> None:
     print(f"{'all six':24} {'':6} {total:7.2f}")
 
 
+def whole_submission(repeats: int) -> None:
+    """The full reference submission (all six files) graded one file at a time vs two side by side."""
+    from autograder import api
+
+    times: dict = {1: [], 2: []}
+    for i in range(repeats):
+        for workers in ((1, 2) if i % 2 == 0 else (2, 1)):
+            started = time.perf_counter()
+            report = api.grade_paths([str(ROOT / "solutions")], workers=workers)
+            times[workers].append(time.perf_counter() - started)
+            assert report.score == report.max_score
+    one, two = statistics.median(times[1]), statistics.median(times[2])
+    print(f"\nthe whole reference submission ({repeats} runs each, interleaved):")
+    print(f"  one file at a time:  median {one:.2f} s")
+    print(f"  two files at a time: median {two:.2f} s   ratio {one / two:.2f}x")
+
+
 def fresh_vs_forked(copies: int) -> None:
     from autograder import run
     from autograder.check import Learner
@@ -81,8 +98,10 @@ def fresh_vs_forked(copies: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     per_exercise()
+    whole_submission(args.repeats)
     fresh_vs_forked(args.copies)
     from autograder import run
 
