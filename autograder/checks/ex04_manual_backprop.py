@@ -233,10 +233,16 @@ def unpack_training(outcome, epochs):
     return (params, history), None
 
 
-def check_train_accuracy(learner, rubric):
+def budget_training(learner, rubric):
+    """The grader's main training run (memoised, shared by the train checks), unpacked."""
     outcome, split = train_call(learner, rubric)
     epochs = int(rubric.setting(NAME, "train_epochs"))
     unpacked, problem = unpack_training(outcome, epochs)
+    return unpacked, split, epochs, problem
+
+
+def check_train_accuracy(learner, rubric):
+    unpacked, split, epochs, problem = budget_training(learner, rubric)
     if problem:
         return problem
     params, history = unpacked
@@ -252,9 +258,7 @@ def check_train_accuracy(learner, rubric):
 def check_train_history(learner, rubric):
     from autograder import data
 
-    outcome, split = train_call(learner, rubric)
-    epochs = int(rubric.setting(NAME, "train_epochs"))
-    unpacked, problem = unpack_training(outcome, epochs)
+    unpacked, split, epochs, problem = budget_training(learner, rubric)
     if problem:
         return problem
     params, history = unpacked
@@ -269,9 +273,7 @@ def check_train_history(learner, rubric):
 
 def check_train_all_layers(learner, rubric):
     """Every parameter must move: biases start at zero, and epochs=0 gives the initial weights."""
-    outcome, _ = train_call(learner, rubric)
-    epochs = int(rubric.setting(NAME, "train_epochs"))
-    unpacked, problem = unpack_training(outcome, epochs)
+    unpacked, _, _, problem = budget_training(learner, rubric)
     if problem:
         return problem
     params, _ = unpacked
