@@ -1,0 +1,51 @@
+"""Loading submissions: which files count, notebooks become Python with magics left unrun."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder import load
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def notebook(cells) -> str:
+    return json.dumps({"cells": [{"cell_type": kind, "source": source, "metadata": {}} for kind, source in cells],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_notebook_code_keeps_code_cells_and_comments_out_magics(tmp_path):
+    path = tmp_path / "ex01_tape_basics.ipynb"
+    path.write_text(notebook([("markdown", "# Title\nprint('not code')"),
+                              ("code", ["%matplotlib inline\n", "!rm -rf /\n", "x = 1\n"]),
+                              ("code", "def f():\n    return x\n")]))
+    code = load.notebook_code(str(path))
+    assert "# (not run) %matplotlib inline" in code and "# (not run) !rm -rf /" in code
+    assert "print('not code')" not in code
+    namespace: dict = {}
+    exec(compile(code, "nb", "exec"), namespace)  # noqa: S102 - our own test notebook
+    assert namespace["f"]() == 1
+
+
+def test_a_py_file_wins_over_a_notebook_in_the_same_folder(tmp_path):
+    shutil.copy(ROOT / "solutions" / "ex01_tape_basics.py", tmp_path / "ex01_tape_basics.py")
+    (tmp_path / "ex01_tape_basics.ipynb").write_text(notebook([("code", "x = 1")]))
+    (submission,) = load.load_all([str(tmp_path)])
+    assert submission.source.endswith(".py")
+
+
+def test_two_submissions_of_one_exercise_are_a_usage_error(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        shutil.copy(ROOT / "solutions" / "ex01_tape_basics.py", tmp_path / name / "ex01_tape_basics.py")
+    with pytest.raises(load.UsageError, match="two files for ex01_tape_basics"):
+        load.load_all([str(tmp_path / "a"), str(tmp_path / "b")])
+
+
+def test_unreadable_notebook_becomes_an_import_error_not_a_crash(tmp_path):
+    path = tmp_path / "ex01_tape_basics.ipynb"
+    path.write_text("{not json")
+    submission = load.load(path)
+    assert "could not be read" in Path(submission.python).read_text()
