@@ -205,7 +205,11 @@ def test_check_flag_reports_a_stale_course(tmp_path, capsys, monkeypatch):
     shutil.copytree(COMMITTED, copy)
     assert cli.main(["nbgrader", str(copy), "--check", "--root", str(ROOT)]) == 0
     notebook = copy / "source" / EX / f"{EX}.ipynb"
-    notebook.write_text(notebook.read_text().replace('"points": 5', '"points": 6'))
+    # bump the first test cell's points by one: the course no longer matches the rubric
+    text = notebook.read_text()
+    bumped = re.sub(r'"points": (\d+)', lambda m: f'"points": {int(m.group(1)) + 1}', text, count=1)
+    assert bumped != text
+    notebook.write_text(bumped)
     capsys.readouterr()
     assert cli.main(["nbgrader", str(copy), "--check", "--root", str(ROOT)]) == 1
     assert f"source/{EX}/{EX}.ipynb" in capsys.readouterr().out
