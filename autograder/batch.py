@@ -1,4 +1,5 @@
-"""Grade a whole class: one folder per student, a results.json and a report per student, one CSV."""
+"""Grade a whole class: one folder per student; per student a results.json, a text report and a
+feedback page; one CSV for the class."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import csv
 import json
 from pathlib import Path
 
-from autograder import api, load
+from autograder import api, html_report, load
 from autograder.checks import all_exercises
 from autograder.grade import missing_exercise_results
 from autograder.records import Report
@@ -34,6 +35,7 @@ def grade_class(root: Path, out: Path, rubric, limits, progress=None) -> list:
         target.mkdir(exist_ok=True)
         (target / "results.json").write_text(json.dumps(to_gradescope(report), indent=2))
         (target / "report.txt").write_text(render_text(report) + "\n")
+        (target / "feedback.html").write_text(html_report.render(report, title=f"{folder.name}: feedback"))
         graded.append((folder.name, report))
         if progress:
             progress(index, len(students), folder.name, report)

@@ -76,5 +76,7 @@ def test_batch_grades_a_class_into_a_csv(tmp_path):
     assert len({rows[s]["max"] for s in rows}) == 1  # everyone is graded against the whole assignment
     cyd = json.loads((tmp_path / "out" / "cyd" / "results.json").read_text())
     assert any("syntax error" in t["output"] for t in cyd["tests"])
+    page = (tmp_path / "out" / "ada" / "feedback.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "ada: feedback" in page
     dan = json.loads((tmp_path / "out" / "dan" / "results.json").read_text())
     assert "no exercise file" in dan["output"]
