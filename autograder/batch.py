@@ -33,14 +33,15 @@ def grade_class(root: Path, out: Path, rubric, limits, progress=None) -> list:
         report = grade_student(folder, rubric, limits)
         target = out / folder.name
         target.mkdir(exist_ok=True)
-        (target / "results.json").write_text(json.dumps(to_gradescope(report), indent=2))
-        (target / "report.txt").write_text(render_text(report) + "\n")
-        (target / "feedback.html").write_text(html_report.render(report, title=f"{folder.name}: feedback"))
+        (target / "results.json").write_text(json.dumps(to_gradescope(report), indent=2), encoding="utf-8")
+        (target / "report.txt").write_text(render_text(report) + "\n", encoding="utf-8")
+        (target / "feedback.html").write_text(html_report.render(report, title=f"{folder.name}: feedback"),
+                                              encoding="utf-8")
         graded.append((folder.name, report))
         if progress:
             progress(index, len(students), folder.name, report)
     exercises = list(all_exercises())
-    with open(out / "scores.csv", "w", newline="") as handle:
+    with open(out / "scores.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student", *exercises, "total", "max"])
         for name, report in graded:

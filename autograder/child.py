@@ -34,7 +34,7 @@ import numpy as np  # noqa: E402
 warnings.filterwarnings("ignore")
 import tensorflow as tf  # noqa: E402
 
-from autograder import probes, records, wire  # noqa: E402
+from autograder import messages, probes, records, wire  # noqa: E402
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -228,13 +228,11 @@ def to_plain(value, depth=0):
             value = value.numpy()
         except Exception as exc:  # noqa: BLE001 - any failure is a bad value, reported as such
             raise BadValue(f"calling .numpy() on the returned {type(value).__name__} failed: {exc}") from None
+        if isinstance(value, (bytes, str)):
+            raise BadValue("returned a string tensor, expected numbers")
         if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
             raise BadValue("returned an object whose .numpy() does not give numbers")
         return to_plain(value, depth + 1)
-        if isinstance(value, (bytes, str)):
-            raise BadValue("returned a string tensor, expected numbers")
-        if isinstance(value, np.generic):
-            value = np.asarray(value)
     if isinstance(value, np.ndarray):
         # .view(np.ndarray) drops any subclass: only its numbers leave this process.
         array = np.asarray(value).view(np.ndarray)
@@ -326,7 +324,7 @@ def _install_spy(module, name: str, spied: list):
 def run_call(module, call: records.Call) -> records.Outcome:
     function = getattr(module, call.function, None)
     if function is None or not callable(function):
-        return records.Outcome("missing", message=f"the submission has no function {call.function}()")
+        return records.Outcome("missing", message=messages.MISSING_FUNCTION.format(function=call.function))
     started = time.perf_counter()
     try:
         args = [build_arg(spec) for spec in call.args]
@@ -341,8 +339,6 @@ def run_call(module, call: records.Call) -> records.Outcome:
     try:
         value = function(*args, **kwargs)
     except NotImplementedError:
-        if restore_spy:
-            restore_spy()
         return records.Outcome("not_implemented", message=f"{call.function}() is not implemented yet")
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are results too
         kind = type(exc).__name__
@@ -356,9 +352,10 @@ def run_call(module, call: records.Call) -> records.Outcome:
         else:
             message = f"{call.function}() raised {_exception_text(exc)}"
         return records.Outcome("error", message=message, seconds=time.perf_counter() - started, value=kind)
+    finally:
+        if restore_spy:
+            restore_spy()
     seconds = time.perf_counter() - started
-    if restore_spy:
-        restore_spy()
     used = _events_since(before)
     if call.manual and not _detectors_intact():
         used = used + ("(the grader's autodiff detectors were removed)",)

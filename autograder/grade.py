@@ -25,7 +25,7 @@ def evaluate(exercise: Exercise, check: Check, learner: Learner | None, rubric: 
                 raise TypeError(f"check returned {type(verdict).__name__}, not a Verdict")
         except Exception as exc:  # noqa: BLE001 - report it on the check, keep grading the rest
             tail = traceback.format_exception(type(exc), exc, exc.__traceback__)[-3:]
-            verdict = Verdict(0.0, f"the grader failed on this check (please report it): {''.join(tail).strip()}")
+            verdict = Verdict(0.0, messages.GRADER_FAILED.format(detail="".join(tail).strip()))
     fraction = min(max(float(verdict.fraction), 0.0), 1.0)
     return CheckResult(exercise=exercise.name, function=check.function, check_id=check.key,
                        description=check.description, points=points, score=round(points * fraction, 4),

@@ -9,6 +9,7 @@ The pictures come from each CheckResult's ``extra`` (see ``autograder.feedback``
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from html import escape
@@ -46,6 +47,7 @@ svg text { font: 11px system-ui, sans-serif; fill: #4a5263; }
 STUDENT, REFERENCE, THRESHOLD = "#1c7ed6", "#868e96", "#e03131"
 
 
+@functools.lru_cache(maxsize=1)
 def load_reference_curves() -> dict:
     """The kit's recorded reference curves: "exercise/check_id" -> {"curve": [...], "every": k}."""
     try:

@@ -5,4 +5,4 @@ USED_AUTODIFF = ("{function}() must compute the gradient by hand with the chain 
                  "automatic differentiation ({what}); no credit for this check")
 NO_FILE = "no file named {exercise}.py or {exercise}.ipynb was submitted"
 MISSING_FUNCTION = "the submission has no function {function}()"
-RUBRIC_MISSING = "the rubric has no entry for {key}"
+GRADER_FAILED = "the grader failed on this check (please report it): {detail}"

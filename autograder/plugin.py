@@ -156,7 +156,11 @@ class GradingPlugin:
     def pytest_sessionfinish(self, session):
         pool = getattr(self, "_pool", None)
         if pool is not None:
-            pool.shutdown(wait=True)
+            # after Ctrl+C or -x, files not started yet are dropped, and any sandbox the pre-run
+            # opened for a file pytest never reached is closed here
+            pool.shutdown(wait=True, cancel_futures=True)
+            for exercise_file in self._futures:
+                exercise_file.teardown()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collect_file(self, file_path: Path, parent):

@@ -32,6 +32,20 @@ def _merge(base: dict, extra: dict) -> dict:
     return merged
 
 
+def _check_override(base: dict, extra: dict, source: str, path: str = "") -> None:
+    """An override may only change keys the kit's rubric has, to values of the same kind."""
+    for key, value in extra.items():
+        where = f"{path}.{key}" if path else str(key)
+        if key not in base:
+            raise RubricError(f"{source}: unknown key {where!r} (the kit's rubric has no such entry; a typo?)")
+        if isinstance(base[key], dict):
+            if not isinstance(value, dict):
+                raise RubricError(f"{source}: {where} must be a table")
+            _check_override(base[key], value, source, where)
+        elif isinstance(base[key], (int, float)) and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+            raise RubricError(f"{source}: {where} must be a number, got {value!r}")
+
+
 @dataclass(frozen=True)
 class Rubric:
     data: dict
@@ -49,6 +63,7 @@ class Rubric:
                     extra = tomllib.load(handle)
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise RubricError(f"cannot read rubric {override}: {exc}") from None
+            _check_override(data, extra, override)
             data = _merge(data, extra)
             sources += (override,)
         rubric = cls(data, sources)

@@ -327,7 +327,9 @@ class Sandbox:
                 return records.Outcome("memory", message=(
                     f"{what} used more than {self.limits.memory_bytes / 1024**3:.1f} GiB of memory and was stopped"))
             if time.monotonic() > deadline:
-                return records.Outcome("timeout", message=f"{what} timed out after {budget:.0f} s")
+                return records.Outcome("timeout", message=f"{what} timed out after {budget:.0f} s" + (
+                    f" (the {self.limits.submission_seconds:g} s budget for the whole file ran out)"
+                    if budget < self.limits.call_seconds and what != "importing the file" else ""))
 
     def _death(self, what: str) -> records.Outcome:
         pid = self._pid

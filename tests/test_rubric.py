@@ -28,7 +28,18 @@ def test_instructor_override_changes_only_its_keys(tmp_path):
 def test_bad_values_name_their_source(tmp_path):
     override = tmp_path / "bad.toml"
     override.write_text('[tolerance.float64]\nrtol = "tight"\n')
-    with pytest.raises(RubricError, match="tolerance.float64.rtol.*bad.toml"):
+    with pytest.raises(RubricError, match="bad.toml: tolerance.float64.rtol must be a number"):
         Rubric.load(str(override))
     with pytest.raises(RubricError, match="cannot read rubric"):
         Rubric.load(str(tmp_path / "missing.toml"))
+
+
+def test_override_with_a_typo_or_a_wrong_kind_is_refused(tmp_path):
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[ex04_manual_backprop.points]\n"backprop:float64-batch8" = 3\n')
+    with pytest.raises(RubricError, match="typo.toml: unknown key"):
+        Rubric.load(str(typo))
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text('[ex04_manual_backprop.settings]\ntrain_epochs = "four"\n')
+    with pytest.raises(RubricError, match="train_epochs must be a number"):
+        Rubric.load(str(wrong))

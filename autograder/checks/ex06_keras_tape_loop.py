@@ -59,7 +59,7 @@ def check_build_model_probabilities(learner, rubric):
         parts.append(Verdict(0.0, f"model(x) does not compute softmax(relu(x @ w1 + b1) @ w2 + b2): {problem}"))
     if mismatch(out.sum(axis=1) if out.ndim == 2 else out, np.ones(5), Tolerance(0.0, 1e-4)):
         parts.append(Verdict(0.0, "the model's output rows should be probabilities that sum to 1 (softmax output)"))
-    again = learner.call("build_model", n_features=4, n_classes=3, hidden=32, seed=0)
+    again = learner.call("build_model", n_features=4, n_classes=3, hidden=32, seed=0, fresh=True)
     other = learner.call("build_model", n_features=4, n_classes=3, hidden=32, seed=1)
     if again.ok and other.ok and isinstance(again.value, dict) and isinstance(other.value, dict):
         w_again, w_other = again.value.get("weights", ()), other.value.get("weights", ())
