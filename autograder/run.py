@@ -77,19 +77,25 @@ def shut_down() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def _stat_fields(pid: int) -> list:
+    """The fields of /proc/PID/stat after the command name (state first); [] if the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return []
+    # the command name may hold spaces and parentheses: split after the last ')'
+    return stat[stat.rfind(b")") + 2:].split()
+
+
 def _parent_map() -> dict:
     parents = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        # the command name may hold spaces and parentheses: split after the last ')'
-        fields = stat[stat.rfind(b")") + 2:].split()
-        parents[int(entry)] = int(fields[1])
+        fields = _stat_fields(int(entry))
+        if fields:
+            parents[int(entry)] = int(fields[1])
     return parents
 
 
@@ -120,12 +126,9 @@ def resident_bytes(pids) -> int:
 
 def _children_activity(pid: int):
     """Page faults and CPU time of the waited-for children of ``pid`` (from /proc/PID/stat)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            stat = handle.read()
-    except OSError:
+    fields = _stat_fields(pid)
+    if not fields:
         return None
-    fields = stat[stat.rfind(b")") + 2:].split()
     return fields[8], fields[10], fields[13], fields[14]  # cminflt, cmajflt, cutime, cstime
 
 
@@ -218,12 +221,8 @@ class Sandbox:
             return False
         if self._popen is not None:
             return self._popen.poll() is None
-        try:
-            with open(f"/proc/{self._pid}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:
-            return False
-        return stat[stat.rfind(b")") + 2:][:1] not in (b"Z", b"X")
+        fields = _stat_fields(self._pid)
+        return bool(fields) and fields[0] not in (b"Z", b"X")
 
     def _stop(self) -> None:
         pid, conn = self._pid, self._conn
