@@ -250,11 +250,8 @@ class Sandbox:
         return None
 
     def close(self) -> None:
-        if self._conn is not None and self._alive():
-            try:
-                self._conn.send_bytes(wire.dumps(None))
-            except OSError:
-                pass
+        # No polite "stop" message first: a child that exits on its own hands its descendants to the
+        # fork server before kill_tree can find them under it; killing the live tree finds them all.
         self._stop()
 
     def __enter__(self):
