@@ -8,6 +8,7 @@ tuple of Checks; nothing else needs to know about them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -34,6 +35,9 @@ class Exercise:
     name: str  # exNN_topic, the file name the grader looks for
     functions: tuple  # the contract's functions, in contract order
     checks: tuple  # of Check
+    # (function, (contract functions it calls, ...)) pairs, as the contract describes them: the
+    # report says "likely because sigmoid_prime is wrong" instead of blaming every caller
+    uses: tuple = ()
 
     @property
     def number(self) -> str:
@@ -127,8 +131,19 @@ def rng(*seed) -> np.random.Generator:
     return np.random.default_rng(list(seed))
 
 
-def update_verdict(function, names, params, grads, lr, after, rubric, dtype):
-    """Each parameter must move by exactly -lr * its own gradient (shared with ex05's train_step)."""
+def _matching(step, lr, grad, shape, tol) -> bool:
+    """Whether ``step`` is -lr * ``grad``, allowing numpy broadcasting of the gradient to ``shape``."""
+    try:
+        moved = np.broadcast_to(-lr * np.asarray(grad, dtype=np.float64), shape)
+    except ValueError:
+        return False
+    return compare.mismatch(step, moved, tol) is None
+
+
+def update_verdict(function, names, params, grads, lr, after, rubric, dtype, note=""):
+    """Each parameter must move by exactly -lr * its own gradient (shared with ex05's train_step).
+
+    ``note`` is appended to every named mistake (e.g. how a re-run made it observable)."""
     tol = rubric.tolerance("update" if dtype == "float64" else "float32")
     parts = []
     for i, (name, p, g, new) in enumerate(zip(names, params, grads, after)):
@@ -137,17 +152,75 @@ def update_verdict(function, names, params, grads, lr, after, rubric, dtype):
         if problem is None:
             parts.append(PASS)
             continue
-        if np.allclose(step, 0.0, atol=1e-12):
+        if step.shape == np.shape(g) and np.allclose(step, 0.0, atol=1e-12):
             text = (f"{name} did not change: update the tf.Variable in place (assign_sub), rebinding "
                     f"the name inside the function changes nothing outside it")
         elif compare.mismatch(step, lr * g, tol) is None:
             text = f"{name} moved by +lr * gradient: the sign is flipped"
         else:
-            others = [n for j, (n, g2) in enumerate(zip(names, grads)) if j != i and np.shape(g2) == np.shape(g)
-                      and compare.mismatch(step, -lr * g2, tol) is None]
+            # another parameter's gradient, same shape or broadcast to this one (w2 - lr * gb2 broadcasts)
+            others = [n for j, (n, g2) in enumerate(zip(names, grads))
+                      if j != i and _matching(step, lr, g2, np.shape(g), tol)]
             if others:
                 text = f"{name} was updated with the gradient of {others[0]}, not its own"
+                text += note
             else:
                 text = f"the step taken by {name} is wrong: {problem}"
         parts.append(Verdict(0.0, f"{function}: {text}"))
     return parts_verdict(parts)
+
+
+_SHAPE = r"[\[(]\s*(\d+(?:\s*,\s*\d+)*)?\s*,?\s*[\])]"
+
+
+def _shapes_in(text: str) -> list:
+    return [tuple(int(v) for v in (m.group(1) or "").replace(" ", "").split(",") if v)
+            for m in re.finditer(_SHAPE, text)]
+
+
+def update_crash_diagnosis(names, shapes, message: str) -> str | None:
+    """Name the mix-up behind a failed update from the shapes in TensorFlow's error text.
+
+    ``shapes`` are the parameters' shapes, all distinct, and each gradient has its parameter's
+    shape, so a shape in the error identifies the parameter or gradient it belongs to.
+    """
+    text = message.split(" (line ")[0]  # the error itself, not the quoted source line
+    by_shape = {tuple(s): n for n, s in zip(names, shapes)}
+    exact = re.search(r"variable with shape (\[[\d,\s]*\]) using a Tensor with shape (\[[\d,\s]*\])", text)
+    if exact:
+        target, source = (_shapes_in(g)[0] if _shapes_in(g) else () for g in exact.groups())
+        if target in by_shape and source in by_shape and target != source:
+            return (f"{by_shape[target]} was updated with the gradient of {by_shape[source]}, not its own "
+                    f"(TensorFlow refused to update the {list(target)} variable {by_shape[target]} with a "
+                    f"{list(source)} tensor, the shape of {by_shape[source]})")
+    if not any(word in text for word in ("ncompatible", "shapes must be equal", "not aligned", "broadcast",
+                                         "mismatch")):
+        return None
+    met = [s for s in dict.fromkeys(_shapes_in(text)) if s in by_shape]
+    if len(met) == 2:
+        a, b = (by_shape[s] for s in met)
+        return (f"a parameter was combined with another parameter's gradient: the error joins the shapes "
+                f"{list(met[0])} ({a}) and {list(met[1])} ({b}), so {a} was updated with the gradient of {b} "
+                f"or {b} with the gradient of {a}")
+    return None
+
+
+def crashed_update_verdict(function, outcome, names, shapes, reprobe=None) -> Verdict:
+    """A zero for an update call that raised, with the mix-up named when it can be worked out.
+
+    ``reprobe`` (optional) re-runs the update where every parameter has the same shape, so a swap
+    that crashed on the real shapes completes and can be observed; it returns a Verdict or None.
+    """
+    base = failed(outcome)
+    if outcome.status != "error":
+        return base
+    named = None
+    if reprobe is not None:
+        seen = reprobe()
+        if seen is not None and "was updated with the gradient of" in seen.message:
+            named = next(part.split(f"{function}: ", 1)[-1] for part in seen.message.split(" | ")
+                         if "was updated with the gradient of" in part)
+    named = named or update_crash_diagnosis(names, shapes, outcome.message)
+    if named:
+        return Verdict(0.0, f"{base.message}. Likely mistake: {named}")
+    return base

@@ -18,11 +18,14 @@ os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 import ctypes  # noqa: E402
+import dataclasses  # noqa: E402
 import errno  # noqa: E402
 import importlib.util  # noqa: E402
+import re  # noqa: E402
 import resource  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
+import sysconfig  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
@@ -34,23 +37,22 @@ import numpy as np  # noqa: E402
 warnings.filterwarnings("ignore")
 import tensorflow as tf  # noqa: E402
 
-from autograder import messages, probes, records, wire  # noqa: E402
+from autograder import jail, messages, probes, records, wire  # noqa: E402
 
 PR_SET_CHILD_SUBREAPER = 36
 
 
 def become_subreaper() -> bool:
-    """Orphaned descendants (even ones that called setsid) re-parent to us, so they can be found."""
+    """Orphaned descendants (even ones that called setsid) re-parent to us, so they can be found.
+
+    Called by the fork server itself, not at import: importing this module (the nbgrader kernel
+    does, through InProcess) has no effect on the process.  Inside the jail the child is PID 1 of
+    its namespace and reaps its orphans anyway."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
-
-
-# The fork server imports this module; making it a subreaper there means a submission child that
-# dies leaves its orphans with the fork server, where the trusted side can still find and kill them.
-become_subreaper()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,12 +200,25 @@ class BadValue(Exception):
     """The learner returned something that is not numbers."""
 
 
+def _spec_numbers(spec) -> np.ndarray:
+    """The spec's values as a fresh ndarray of its dtype (integers come over the wire as float64)."""
+    value = np.asarray(spec.value)
+    dtype = np.dtype(spec.dtype)
+    if dtype.kind in "iu":
+        whole = np.rint(value)
+        # labels must arrive exactly: a non-integer value here is a grader bug, not the learner's
+        if not np.array_equal(whole, value) or (whole.size and np.max(np.abs(whole)) >= 2**53):
+            raise ValueError(f"an {dtype} argument holds values that are not whole numbers")
+        value = whole
+    return np.array(value, dtype=dtype)
+
+
 def build_arg(spec):
     if isinstance(spec, records.Tensor):
-        value = tf.constant(np.asarray(spec.value), dtype=spec.dtype)
+        value = tf.constant(_spec_numbers(spec), dtype=spec.dtype)
         return tf.Variable(value) if spec.variable else value
     if isinstance(spec, records.Array):
-        return np.array(spec.value, dtype=spec.dtype)
+        return _spec_numbers(spec)
     if isinstance(spec, records.Probe):
         return probes.build(spec)
     if isinstance(spec, tuple):
@@ -272,10 +287,18 @@ def describe_keras_model(model) -> dict:
     if weights and weights[0].ndim == 2:
         # a fixed probe batch; the trusted side knows it and recomputes the expected output
         x = np.linspace(-1.0, 1.0, 5 * weights[0].shape[0]).reshape(5, weights[0].shape[0])
+        dtype = model.inputs[0].dtype if getattr(model, "inputs", None) else "float32"
         try:
-            described["output"] = to_plain(model(tf.constant(x, dtype=model.inputs[0].dtype if getattr(model, "inputs", None) else "float32")))
+            described["output"] = to_plain(model(tf.constant(x, dtype=dtype)))
         except Exception:  # noqa: BLE001 - the check reports a model that cannot be called
             described["output"] = None
+        try:
+            # train_step calls model(x, training=True): a Dropout (or any training-only layer) shows here
+            # although the inference output above is right; computed second, so a side effect of training
+            # mode (BatchNormalization's moving statistics) cannot change what was described before
+            described["output_training"] = to_plain(model(tf.constant(x, dtype=dtype), training=True))
+        except Exception:  # noqa: BLE001 - a model that fails only in training mode is reported by the check
+            described["output_training"] = None
     return described
 
 
@@ -284,17 +307,99 @@ def describe_keras_model(model) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def _exception_text(exc: BaseException) -> str:
-    tb = traceback.extract_tb(exc.__traceback__)
-    learner_frames = [f for f in tb if "autograder" not in f.filename.replace("\\", "/").split("/")[-2:-1]]
-    where = ""
-    if learner_frames:
-        frame = learner_frames[-1]
-        where = f" (line {frame.lineno} of {os.path.basename(frame.filename)}: {(frame.line or '').strip()})"
-    text = f"{type(exc).__name__}: {exc}"
-    if len(text) > 600:
-        text = text[:600] + "..."
-    return text + where
+_GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
+_LIBRARY_DIRS = tuple(sorted({os.path.abspath(p) for p in (sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")) if p}))
+_TF_NOISE = re.compile(r"\{\{function_node [^}]*\}\}\s*|\s+name:\s*$")
+MAX_CHAIN = 4  # submission frames shown in a call chain; a longer chain shows its ends
+
+
+def _is_library(filename: str) -> bool:
+    """A frame of the grader, TensorFlow, numpy or the standard library (where a student's line is not)."""
+    if filename.startswith("<"):  # <frozen importlib._bootstrap>, <string>: not a file the student wrote
+        return True
+    full = os.path.abspath(filename)
+    if full.startswith(_GRADER_DIR + os.sep):
+        return True
+    parts = full.replace("\\", "/").split("/")
+    return "site-packages" in parts or "dist-packages" in parts or full.startswith(_LIBRARY_DIRS)
+
+
+def remember_source(path: str, source: bytes) -> None:
+    """Keep the submission's lines for tracebacks: once the child is sandboxed it may not read the file again."""
+    import linecache
+
+    text = source.decode("utf-8", errors="replace")
+    # mtime None: linecache.checkcache keeps the entry (it cannot stat the file to revalidate it)
+    linecache.cache[path] = (len(text), None, text.splitlines(True), path)
+
+
+def _crash_site(exc: BaseException, path: str | None = None, function=None) -> str:
+    """Where in the submission ``exc`` happened: 'line 40 in backprop -> line 22 of ex04.py in sigmoid_prime: <source>'.
+
+    The innermost frames of a TensorFlow error are TensorFlow's own; the student needs the line
+    of *their* file that led there, and the chain of their functions that got to it.
+    """
+    try:
+        return _find_site(exc, path, function)
+    except Exception:  # noqa: BLE001 - a hostile object in the traceback must not cost the message itself
+        return messages.NO_SUBMISSION_LINE.format(file=os.path.basename(path) if path else "the submission",
+                                                  what="its traceback could not be read", where="an unknown place")
+
+
+def _find_site(exc: BaseException, path: str | None, function) -> str:
+    try:
+        frames = traceback.extract_tb(exc.__traceback__)
+    except Exception:  # noqa: BLE001 - a traceback we cannot read gives no location, not a crash
+        frames = []
+    if path:
+        target = os.path.normpath(os.path.abspath(path))
+        mine = [f for f in frames if f.filename == path or os.path.normpath(os.path.abspath(f.filename)) == target]
+        name = os.path.basename(path)
+    else:  # a notebook kernel (InProcess): the cells have no one file; anything not library code is the student's
+        mine = [f for f in frames if not _is_library(f.filename)]
+        name = os.path.basename(mine[-1].filename) if mine else ""
+    if not mine:
+        # e.g. a helper module beside the submission, or a name bound straight to a library function
+        others = [f for f in frames if not _is_library(f.filename)]
+        if others:
+            mine, name = others, os.path.basename(others[-1].filename)
+        else:
+            inside = frames[-1] if frames else None
+            what = getattr(function, "__module__", None) or "a library"
+            where = f"{inside.filename.rsplit('site-packages/', 1)[-1]}, line {inside.lineno}" if inside else what
+            named = f"{getattr(function, '__name__', 'the function')} is not defined in the file (it comes from {what})"
+            return messages.learner_text(messages.NO_SUBMISSION_LINE.format(
+                file=os.path.basename(path) if path else "the submission", what=named, where=where), 400)
+    steps = [messages.CRASH_STEP.format(line=f.lineno, function="the file, at import" if f.name == "<module>" else f.name)
+             for f in mine[:-1]]
+    last = mine[-1]
+    steps.append((messages.CRASH_AT_IMPORT if last.name == "<module>" else messages.CRASH_LAST).format(
+        line=last.lineno, file=name, function=last.name))
+    if len(steps) > MAX_CHAIN:
+        steps = steps[:1] + ["..."] + steps[-(MAX_CHAIN - 2):]
+    source = (last.line or "").strip()
+    return messages.learner_text(" -> ".join(steps) + (f": {source[:200]}" if source else ""), 400)
+
+
+def _shown(value) -> str:
+    """repr() of a learner's value (a sys.exit code), as safe text even if its __repr__ is hostile."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001
+        text = f"<a {type(value).__name__}>"
+    return messages.learner_text(text, 200)
+
+
+def _exception_text(exc: BaseException, path: str | None = None, function=None) -> str:
+    """'ValueError: <message> (ex04.py: line 40 in backprop -> ...)', learner text escaped and capped."""
+    try:
+        text = f"{type(exc).__name__}: {exc}"
+    except Exception:  # noqa: BLE001 - a hostile __str__ still gives the type and the line
+        text = f"{type(exc).__name__} (its message cannot be shown)"
+    # TensorFlow's kernel names ("{{function_node __wrapped__MatMul_device_/job:localhost/...}}") say nothing
+    # to a student, and differ between float32 and float64 for the same mistake
+    text = _TF_NOISE.sub("", text[: messages.MAX_LEARNER_TEXT * 2]).rstrip()
+    return f"{messages.learner_text(text)} ({_crash_site(exc, path, function)})"
 
 
 def _install_spy(module, name: str, spied: list):
@@ -318,7 +423,19 @@ def _install_spy(module, name: str, spied: list):
         return original(*args, **kwargs)
 
     setattr(module, name, spy)
-    return lambda: setattr(module, name, original)
+    undo = [lambda: setattr(module, name, original)]
+    # Functions wrapped in a class and exported as aliases (backprop = _net.backprop): the class's own
+    # train calls self.backprop, so the spy must also shadow the method on the object it is bound to.
+    owner, func = getattr(original, "__self__", None), getattr(original, "__func__", None)
+    if owner is not None and func is not None and hasattr(owner, "__dict__"):
+        attr = func.__name__
+        had, previous = attr in vars(owner), vars(owner).get(attr)
+        try:
+            setattr(owner, attr, spy)
+            undo.append(lambda: setattr(owner, attr, previous) if had else delattr(owner, attr))
+        except Exception:  # noqa: BLE001 - a read-only object: the module-level spy still counts
+            pass
+    return lambda: [step() for step in reversed(undo)]
 
 
 def run_call(module, call: records.Call) -> records.Outcome:
@@ -339,18 +456,21 @@ def run_call(module, call: records.Call) -> records.Outcome:
     try:
         value = function(*args, **kwargs)
     except NotImplementedError:
-        return records.Outcome("not_implemented", message=f"{call.function}() is not implemented yet")
+        return records.Outcome("not_implemented", message=messages.NOT_IMPLEMENTED_CALL.format(function=call.function))
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are results too
-        kind = type(exc).__name__
+        kind = messages.learner_text(type(exc).__name__, 100)
+        # every crash names the submission's line: the learner's file, not TensorFlow's
+        path = getattr(module, "__file__", None)
+        where = _crash_site(exc, path, function)
         if isinstance(exc, SystemExit):
-            message = f"{call.function}() called sys.exit({exc.code!r})"
+            message = f"{call.function}() called sys.exit({_shown(exc.code)}) ({where})"
         elif isinstance(exc, KeyboardInterrupt):
-            message = f"{call.function}() raised KeyboardInterrupt"
+            message = f"{call.function}() raised KeyboardInterrupt ({where})"
         elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
             message = (f"{call.function}() printed or wrote more than "
-                       f"{_limits.get('file_bytes', 0) / 1024**2:.0f} MB (the output limit)")
+                       f"{_limits.get('file_bytes', 0) / 1024**2:.0f} MB (the output limit) ({where})")
         else:
-            message = f"{call.function}() raised {_exception_text(exc)}"
+            message = f"{call.function}() raised {_exception_text(exc, path, function)}"
         return records.Outcome("error", message=message, seconds=time.perf_counter() - started, value=kind)
     finally:
         if restore_spy:
@@ -368,9 +488,11 @@ def run_call(module, call: records.Call) -> records.Outcome:
             plain = to_plain(value)
         after = tuple(after_state(spec, built) for spec, built in zip(call.args, args))
     except BadValue as exc:
-        return records.Outcome("bad_value", message=f"{call.function}() {exc}", seconds=seconds, used_autodiff=used)
+        return records.Outcome("bad_value", message=f"{call.function}() {messages.learner_text(exc)}", seconds=seconds,
+                               used_autodiff=used)
     except Exception as exc:  # noqa: BLE001
-        return records.Outcome("bad_value", message=f"{call.function}(): its result could not be read: {exc}",
+        return records.Outcome("bad_value", message=f"{call.function}(): its result could not be read: "
+                               f"{_exception_text(exc, getattr(module, '__file__', None))}",
                                seconds=seconds, used_autodiff=used)
     return records.Outcome("ok", value=plain, inputs_after=after, used_autodiff=used, seconds=seconds,
                            spied=tuple(spied))
@@ -389,6 +511,10 @@ def _apply_limits(limits: dict) -> None:
                 resource.setrlimit(getattr(resource, name), (value, value))
             except (ValueError, OSError):
                 pass
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash leaves no core file anywhere
+    except (ValueError, OSError):
+        pass
     try:
         tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)
@@ -426,97 +552,99 @@ def import_submission(path: str, module_name: str, source: bytes):
     return module
 
 
-CLONE_NEWUSER = 0x10000000
-CLONE_NEWNET = 0x40000000
-NOBODY = 65534
+def isolate(limits: dict, keep_fds: tuple = ()) -> tuple[str, list[str]]:
+    """Enter the jail (see autograder.jail); returns the submission's path there and what could not be applied.
+
+    Past this point the process has its own PID, mount, network and IPC namespaces, sees only its
+    own copy of the submission and the Python install (read-only), is in its own memory and pids
+    cgroup and, as root, runs as a uid no other live child has.  The caller's process stays
+    outside as a relay and never returns from here."""
+    path, missing = jail.enter(limits, keep_fds)
+    processes = int(limits.get("processes", 256))
+    try:  # the pids cgroup is the real bound; this also holds where there is none
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    except (ValueError, OSError):
+        pass
+    return path, missing
 
 
-def isolate(workdir: str, limits: dict) -> list[str]:
-    """Sandbox extras where this machine allows them; returns what could not be applied.
+def _output_file() -> int:
+    """A file for the learner's stdout/stderr that no path names (so nothing to clean up)."""
+    try:
+        return os.open(".", os.O_TMPFILE | os.O_WRONLY, 0o600)
+    except (AttributeError, OSError):
+        fd, name = tempfile.mkstemp(prefix="output-")
+        os.unlink(name)
+        return fd
 
-    - no network: a new, empty network namespace (as root, or inside a user namespace);
-    - as root, drop to the unprivileged user 'nobody': the child can then write nowhere but its
-      private directory (not the kit, not the grader's folder, not a results.json), cannot signal
-      or inspect the grader, and RLIMIT_NPROC caps a process flood.
-    """
-    missing = []
-    libc = ctypes.CDLL(None, use_errno=True)
-    flags = CLONE_NEWNET if os.geteuid() == 0 else CLONE_NEWUSER | CLONE_NEWNET
-    if libc.unshare(flags) != 0:
-        missing.append(f"no network namespace ({os.strerror(ctypes.get_errno())}): the submission can use the network")
-    if os.geteuid() == 0 and limits.get("drop_privileges", True):
-        try:
-            os.chown(workdir, NOBODY, NOBODY)
-            for name in os.listdir(workdir):
-                os.chown(os.path.join(workdir, name), NOBODY, NOBODY)
-            os.setgroups([])
-            os.setgid(NOBODY)
-            os.setuid(NOBODY)
-            processes = int(limits.get("processes", 256))
-            resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
-        except OSError as exc:
-            missing.append(f"could not drop root privileges ({exc})")
-    elif os.geteuid() != 0:
-        missing.append("not root: the submission runs as the grading user (no read-only view of other files)")
-    os.environ["HOME"] = workdir
-    return missing
+
+def _capped(outcome):
+    """The reply to send: learner text cut to a few KB, and a reply too large replaced by a message."""
+    if isinstance(outcome.message, str) and len(outcome.message) > jail.MAX_TEXT:
+        outcome = dataclasses.replace(outcome, message=outcome.message[:jail.MAX_TEXT] + "... (cut)")
+    try:
+        data = wire.dumps(outcome)
+    except TypeError as exc:
+        return wire.dumps(records.Outcome("bad_value", message=str(exc)[:jail.MAX_TEXT]))
+    if len(data) > jail.MAX_REPLY_BYTES:
+        del data
+        return wire.dumps(dataclasses.replace(
+            records.Outcome("bad_value", message=(
+                f"the result is too large to send back ({jail.MAX_REPLY_BYTES // 1024**2} MB limit)")),
+            seconds=outcome.seconds, used_autodiff=outcome.used_autodiff))
+    return data
 
 
 def serve(conn, path: str, module_name: str, limits: dict) -> None:
-    """Entry point of a submission child (run by the fork server or a spawned interpreter)."""
-    os.setsid()  # our own process group, so the trusted side can signal the whole group
-    become_subreaper()
-    workdir = tempfile.mkdtemp(prefix="autograder-child-")
-    os.chdir(workdir)
-    # Learner output goes to a file in the private directory, never to the trusted side's pipe.
-    out = os.open(os.path.join(workdir, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Entry point of a submission child (run by the fork server or a spawned interpreter).
+
+    ``path`` is the file as the grader named it (for messages); the child reads its own copy,
+    made by the trusted side, inside the jail."""
+    os.setsid()  # our own process group and session, apart from the fork server's
+    path, warnings_ = isolate(limits, (conn.fileno(),))
+    # Learner output goes to a file in the private tmpfs, never to the trusted side's pipe.
+    out = _output_file()
     os.dup2(out, 1)
     os.dup2(out, 2)
     os.close(out)
     _apply_limits(limits)
     install_autodiff_detectors()
-    try:  # read the file while we still may: after isolate() the student's folder may be closed to us
+    sys.path.insert(0, os.path.dirname(path))
+    try:
         with open(path, "rb") as handle:
             source = handle.read()
-    except OSError as exc:
-        source = exc
-    warnings_ = isolate(workdir, limits)
-    # dying with the fork server: set after isolate(), because changing user clears the setting
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
-    try:
-        if isinstance(source, OSError):
-            raise source
         module = import_submission(path, module_name, source)
         hello = records.Outcome("ok", value=tuple(warnings_))
     except BaseException as exc:  # noqa: BLE001 - a failed import is a result, not a crash
         module = None
+        # every message names the submission's line; learner text in it is escaped and capped
         if isinstance(exc, SystemExit):
-            text = f"the file exited the process at import (sys.exit({exc.code!r}))"
+            text = f"the file exited the process at import (sys.exit({_shown(exc.code)})) ({_crash_site(exc, path)})"
         elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
-            text = f"the file printed or wrote more than {limits.get('file_bytes', 0) / 1024**2:.0f} MB at import"
-        elif isinstance(exc, SyntaxError):
-            text = f"the file has a syntax error at line {exc.lineno}: {exc.msg}"
+            text = (f"the file printed or wrote more than {limits.get('file_bytes', 0) / 1024**2:.0f} MB at import "
+                    f"({_crash_site(exc, path)})")
+        elif isinstance(exc, SyntaxError) and exc.lineno is not None and exc.filename:
+            # a parse error has no frame in the file: its own line number and text say where
+            shown = (exc.text or "").strip()
+            text = messages.learner_text(
+                f"the file has a syntax error at line {exc.lineno} of {os.path.basename(exc.filename)}: {exc.msg}"
+                + (f": {shown[:200]}" if shown else ""), 600)
         else:
-            text = f"importing the file raised {_exception_text(exc)}"
+            text = f"importing the file raised {_exception_text(exc, path)}"
         hello = records.Outcome("import_error", message=text)
-    conn.send_bytes(wire.dumps(hello))
+    conn.send_bytes(_capped(hello))
     if module is None:
         return
     while True:
         try:
-            request = wire.loads(conn.recv_bytes())
-        except (EOFError, OSError):
+            request = wire.loads(conn.recv_bytes(wire.MAX_MESSAGE_BYTES))
+        except (EOFError, OSError, wire.WireError):
             return
         if request is None:
             return
         outcome = run_call(module, request)
         _reset_output()
-        try:
-            conn.send_bytes(wire.dumps(outcome))
-        except TypeError as exc:
-            conn.send_bytes(wire.dumps(records.Outcome("bad_value", message=str(exc))))
+        conn.send_bytes(_capped(outcome))
 
 
 def serve_fd(fd: int, path: str, module_name: str, limits: dict) -> None:

@@ -44,8 +44,10 @@ def cmd_batch(args) -> int:
     from autograder import batch, load
     from autograder.rubric import Rubric, RubricError
 
+    from autograder.report import fmt_points
+
     def progress(index, total, name, report):
-        print(f"[{index}/{total}] {name}: {report.score:g}/{report.max_score:g}", flush=True)
+        print(f"[{index}/{total}] {name}: {fmt_points(report.score)}/{fmt_points(report.max_score)}", flush=True)
 
     try:
         rubric = Rubric.load(args.rubric)
@@ -156,9 +158,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Optional packages -> the extra of pyproject.toml that installs them.  The README's first command
+# installs the kit without extras, so a command that needs one of these must say how to get it in
+# one line instead of dying with a traceback.
+OPTIONAL = {"nbformat": "nbgrader", "nbgrader": "nbgrader"}
+
+
+def missing_dependency(exc: ImportError, command: str) -> str | None:
+    """The one-line message for an optional package that is not installed, or None."""
+    top = (exc.name or "").split(".")[0]
+    if top not in OPTIONAL:
+        return None
+    extra = OPTIONAL[top]
+    return (f"autograder {command}: needs the optional package {top}, which is not installed; "
+            f'install the kit with its [{extra}] extra: pip install ".[{extra}]" in the kit\'s folder, '
+            f'or pip install "backprop-kit[{extra}]"')
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except ImportError as exc:
+        # Learner code never runs in this process (it runs in a child), so an ImportError here is
+        # the kit's own: only the optional packages get the short message, anything else is a bug.
+        message = missing_dependency(exc, args.command)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -54,6 +54,9 @@ def serve_forever(control: socket.socket) -> None:
     die_with_parent()
     from autograder import child  # imports TensorFlow, runs no op
 
+    # a child that dies leaves its orphans here (where no namespace or cgroup holds them)
+    child.become_subreaper()
+
     statuses: dict = {}
 
     def reap() -> None:
@@ -124,9 +127,10 @@ class ForkServer:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_package_root(), env.get("PYTHONPATH")]))
+        # -P and cwd "/": nothing beside a submission or in the caller's folder (a json.py) is importable
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.forkserver", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
+            [sys.executable, "-P", "-m", "autograder.forkserver", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, cwd="/",
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         self._sock = ours

@@ -25,11 +25,15 @@ def evaluate(exercise: Exercise, check: Check, learner: Learner | None, rubric: 
                 raise TypeError(f"check returned {type(verdict).__name__}, not a Verdict")
         except Exception as exc:  # noqa: BLE001 - report it on the check, keep grading the rest
             tail = traceback.format_exception(type(exc), exc, exc.__traceback__)[-3:]
-            verdict = Verdict(0.0, messages.GRADER_FAILED.format(detail="".join(tail).strip()))
+            detail = " / ".join(line.strip() for line in "".join(tail).splitlines() if line.strip())
+            verdict = Verdict(0.0, messages.GRADER_FAILED.format(detail=detail))
     fraction = min(max(float(verdict.fraction), 0.0), 1.0)
     return CheckResult(exercise=exercise.name, function=check.function, check_id=check.key,
                        description=check.description, points=points, score=round(points * fraction, 4),
-                       message=verdict.message, seconds=round(time.perf_counter() - started, 4),
+                       # the trusted side's own pass over learner text: a tampered child's message is
+                       # escaped and capped here whatever the child claims to have done
+                       message=messages.learner_text(verdict.message, messages.MAX_MESSAGE),
+                       seconds=round(time.perf_counter() - started, 4),
                        extra=dict(verdict.extra))
 
 

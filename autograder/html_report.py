@@ -16,6 +16,7 @@ from html import escape
 from importlib import resources
 
 from autograder.records import Report
+from autograder.report import fmt_points
 
 REFERENCE_FILE = "reference_curves.json"
 
@@ -62,7 +63,7 @@ def render(report: Report, curves: dict | None = None, title: str = "backprop-ki
     curves = load_reference_curves() if curves is None else curves
     parts = [(f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
               f"<style>{CSS}</style></head><body>"), f"<h1>{escape(title)}</h1>",
-             f"<p class=\"total\">Total: {_fmt(report.score)}/{_fmt(report.max_score)} points</p>"]
+             f"<p class=\"total\">Total: {fmt_points(report.score)}/{fmt_points(report.max_score)} points</p>"]
     if report.problems:
         items = "".join(f"<li>{escape(p)}</li>" for p in report.problems)
         parts.append(f"<div class=\"problems\"><strong>Could not be graded:</strong><ul>{items}</ul></div>")
@@ -72,10 +73,6 @@ def render(report: Report, curves: dict | None = None, title: str = "backprop-ki
         parts.append(_exercise_section(exercise, results, curves))
     parts.append("</body></html>\n")
     return "\n".join(parts)
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
 
 
 def _status(result) -> str:
@@ -90,7 +87,7 @@ def _score_table(grouped: dict) -> str:
         share = 100.0 * got / most if most else 100.0
         status = "pass" if got >= most else ("part" if got > 0 else "fail")
         rows.append(f"<tr><td><a href=\"#{escape(exercise)}\">{escape(exercise)}</a></td>"
-                    f"<td class=\"num {status}\">{_fmt(got)}/{_fmt(most)}</td>"
+                    f"<td class=\"num {status}\">{fmt_points(got)}/{fmt_points(most)}</td>"
                     f"<td><div class=\"bar\"><span style=\"width:{share:.1f}%\"></span></div></td>"
                     f"<td class=\"num\">{passing} of {len(results)} checks pass</td></tr>")
     return ("<table class=\"scores\"><tr><th>exercise</th><th>points</th><th></th><th>checks</th></tr>"
@@ -105,7 +102,7 @@ def _exercise_section(exercise: str, results: list, curves: dict) -> str:
         status = _status(r)
         mark = {"pass": "✓", "part": "◐", "fail": "✗"}[status]
         rows.append(f"<tr><td class=\"{status}\">{mark}</td><td><code>{escape(r.function)}</code></td>"
-                    f"<td>{escape(r.description)}</td><td class=\"num {status}\">{_fmt(r.score)}/{_fmt(r.points)}</td></tr>")
+                    f"<td>{escape(r.description)}</td><td class=\"num {status}\">{fmt_points(r.score)}/{fmt_points(r.points)}</td></tr>")
         if r.message and not r.passed:
             rows.append(f"<tr class=\"message\"><td></td><td colspan=\"3\"><pre>{escape(r.message)}</pre></td></tr>")
         extra = r.extra or {}
@@ -114,7 +111,7 @@ def _exercise_section(exercise: str, results: list, curves: dict) -> str:
             figures[r.function, "curve"] = curve_figure(r, extra, reference)
         if isinstance(extra.get("heatmap"), dict) and (r.function, "heatmap") not in figures:
             figures[r.function, "heatmap"] = heatmap_figure(r, extra["heatmap"])
-    return (f"<section id=\"{escape(exercise)}\"><h2>{escape(exercise)}: {_fmt(got)}/{_fmt(most)} points</h2>"
+    return (f"<section id=\"{escape(exercise)}\"><h2>{escape(exercise)}: {fmt_points(got)}/{fmt_points(most)} points</h2>"
             "<table class=\"checks\"><colgroup><col class=\"mark\"><col class=\"fn\"><col><col class=\"pts\">"
             "</colgroup><tr><th></th><th>function</th><th>check</th><th>points</th></tr>"
             + "".join(rows) + "</table>" + "".join(figures.values()) + "</section>")

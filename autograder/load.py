@@ -5,10 +5,11 @@ Nothing here runs learner code; it only reads files.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
-import tempfile
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,22 +24,55 @@ class UsageError(Exception):
 class Submission:
     exercise: str  # exNN_topic
     source: str  # the file the student handed in (.py or .ipynb)
-    python: str  # the Python file the child imports (the source, or code extracted from a notebook)
+    python: str  # the file the grader names to the child (the source itself)
+    code: str | None = None  # for a notebook, its code cells as Python (the child gets this, not the file)
 
 
 _MAGIC = re.compile(r"^\s*(%|!)")
 
 
+MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
+
+
+def read_bytes(path: str, limit: int) -> bytes:
+    """A submitted file's bytes: never through a symlink, only a regular file, at most ``limit`` bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, "it is a symbolic link, which the grader does not follow") from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit // 1024**2} MB")
+    return data
+
+
 def notebook_code(path: str) -> str:
-    """The code cells of a notebook as one Python file; IPython magics and shell escapes are dropped."""
-    with open(path, encoding="utf-8") as handle:
-        notebook = json.load(handle)
+    """The code cells of a notebook as one Python file; IPython magics and shell escapes are dropped.
+
+    Raises ValueError (with the reason) for anything that is not a readable notebook: not JSON,
+    nested too deeply to parse, or JSON of another shape (``[]``, cells that are not objects)."""
+    try:
+        notebook = json.loads(read_bytes(path, MAX_NOTEBOOK_BYTES).decode("utf-8"))
+    except RecursionError:
+        raise ValueError("it is nested too deeply to read") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"it is not UTF-8 text ({exc.reason})") from None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells", []), list):
+        raise ValueError("it is JSON but not a notebook (no list of cells)")
     chunks = []
     for cell in notebook.get("cells", []):
-        if cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
+        if isinstance(source, list):
+            source = "".join(part for part in source if isinstance(part, str))
+        elif not isinstance(source, str):
+            continue
         lines = []
         for line in source.splitlines():
             # a magic or escape line is commented out (kept as a comment, so line numbers hold)
@@ -76,17 +110,16 @@ def find(paths) -> list[Path]:
 
 
 def load(path: Path, workdir: str | None = None) -> Submission:
+    """``workdir`` is accepted for compatibility and unused: a notebook's code stays in memory
+    (the sandbox copies it into the child's private folder), so loading leaves no file behind."""
     exercise = _exercise_of(path)
     if path.suffix == ".ipynb":
-        workdir = workdir or tempfile.mkdtemp(prefix="autograder-nb-")
-        target = os.path.join(workdir, f"{exercise}.py")
         try:
             code = notebook_code(str(path))
         except (OSError, ValueError) as exc:
-            code = f"raise SyntaxError({f'the notebook {path.name} could not be read: {exc}'!r})\n"
-        with open(target, "w", encoding="utf-8") as handle:
-            handle.write(code)
-        return Submission(exercise, str(path), target)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            code = f"raise SyntaxError({f'the notebook {path.name} could not be read: {reason}'!r})\n"
+        return Submission(exercise, str(path), str(path), code)
     return Submission(exercise, str(path), str(path))
 
 

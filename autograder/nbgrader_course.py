@@ -44,12 +44,17 @@ feedback/
 .nbgrader.log
 """
 
+# The first code cell, run before the student's imports.  The kit's own package sets the same two
+# variables (autograder/__init__.py), but here TensorFlow is imported before the kit is: without
+# them the kernel would print TensorFlow's C++ notices, and would run float32 with oneDNN's
+# computation order while `autograder grade` of the same notebook runs without it.
 SETUP = '''# Set up by the course (locked). TensorFlow's C++ log lines go to stderr, and nbgrader gives 0 to a
 # test cell that writes anything to stderr: keep them quiet before TensorFlow is imported.
+# (oneDNN off: its notice goes away, and the results match the kit's `autograder grade`.)
 import os
 
-if "TF_CPP_MIN_LOG_LEVEL" not in os.environ:
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"'''
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")'''
 
 TEST = '''# Autograder test (locked): the kit's checks for {function}(), worth {points} {unit}.
 # It prints what passed and why anything failed; its value is the points earned.

@@ -25,6 +25,8 @@ import os
 import sys
 import warnings
 
+from autograder.report import fmt_points
+
 
 class _Sink(io.TextIOBase):
     """A text stream that drops what it is given (learner prints during the checks)."""
@@ -67,17 +69,13 @@ def _silenced():
             os.close(devnull)
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
 def summary(exercise: str, function: str, results, earned: float, points: float, note: str = "") -> str:
     """The text a test cell prints: one line per check, the kit's message under each failure."""
     number = exercise.split("_", 1)[0]
-    lines = [f"{number}.{function}: {_fmt(earned)}/{_fmt(points)} points"]
+    lines = [f"{number}.{function}: {fmt_points(earned)}/{fmt_points(points)} points"]
     for r in results:
         mark = "PASS" if r.passed else ("FAIL" if r.score == 0 else "PART")
-        lines.append(f"  {mark} {_fmt(r.score):>4}/{_fmt(r.points):<3} {r.description}")
+        lines.append(f"  {mark} {fmt_points(r.score):>4}/{fmt_points(r.points):<3} {r.description}")
         if r.message and not r.passed:
             lines.append(f"       {r.message}")
     if note:
@@ -123,7 +121,7 @@ def check(exercise: str, function: str, namespace, points: float | None = None) 
     if points is None:
         points = total
     elif abs(points - total) > 1e-9:
-        note = (f"(the kit's rubric gives {function} {_fmt(total)} points, this cell {_fmt(points)}: "
+        note = (f"(the kit's rubric gives {function} {fmt_points(total)} points, this cell {fmt_points(points)}: "
                 f"the kit's fraction is scaled to the cell)")
         earned = earned * points / total if total else 0.0
     earned = round(min(max(earned, 0.0), points), 4)

@@ -80,8 +80,11 @@ def keras_mlp_predict(x, w1, b1, w2, b2):
     return softmax(np.maximum(x @ w1 + b1, 0.0) @ w2 + b2)
 
 
-def sparse_cce_grads(x, labels, w1, b1, w2, b2):
-    """Keras' SparseCategoricalCrossentropy (probabilities clipped to [1e-7, 1 - 1e-7]) and its gradients."""
+def sparse_cce_grads(x, labels, w1, b1, w2, b2, reduction="mean"):
+    """Keras' SparseCategoricalCrossentropy (probabilities clipped to [1e-7, 1 - 1e-7]) and its gradients.
+
+    ``reduction="sum"`` is the loss built with ``SparseCategoricalCrossentropy(reduction="sum")``.
+    """
     t = tf()
     x = np.asarray(x, np.float64)
     labels = np.asarray(labels).astype(np.int64).reshape(-1)
@@ -90,7 +93,8 @@ def sparse_cce_grads(x, labels, w1, b1, w2, b2):
         probs = t.nn.softmax(t.nn.relu(x @ w1 + b1) @ w2 + b2)
         probs = t.clip_by_value(probs, 1e-7, 1 - 1e-7)
         picked = t.gather(probs, labels, axis=1, batch_dims=1)
-        return -t.reduce_mean(t.math.log(picked))
+        reduce = t.reduce_sum if reduction == "sum" else t.reduce_mean
+        return -reduce(t.math.log(picked))
 
     return tape_gradients(loss, w1, b1, w2, b2)
 

@@ -8,7 +8,6 @@ pytest with the submission's own conftest.py, ini files and plugins kept out.
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from pathlib import Path
 
@@ -49,7 +48,9 @@ class ExerciseFile(pytest.File):
         with self._setup_lock:  # pytest and the parallel pre-run may both start it: once is enough
             if self.sandbox is not None:
                 return
-            sandbox = Sandbox(self.submission.python, self.submission.exercise, self.engine.limits)
+            code = self.submission.code
+            sandbox = Sandbox(self.submission.python, self.submission.exercise, self.engine.limits,
+                              source=None if code is None else code.encode("utf-8"))
             status = sandbox.import_status()
             if status.status != "ok":
                 self.import_failure = status
@@ -178,22 +179,21 @@ def run_pytest(submissions, rubric: Rubric, limits: Limits = Limits(), extra_arg
     ``workers``: how many files to grade at once.
     """
     plugin = GradingPlugin(submissions, rubric, limits, workers)
-    with tempfile.TemporaryDirectory(prefix="autograder-pytest-") as scratch:
-        ini = Path(scratch, "pytest.ini")
-        ini.write_text("[pytest]\n")
-        args = ["-c", str(ini), "--rootdir", scratch, "--noconftest",
-                # the python and doctest plugins would import the submission here, in the trusted
-                # process; the checks reach it only through the sandbox
-                "-p", "no:python", "-p", "no:doctest", "-p", "no:cacheprovider", "-p", "no:stepwise",
-                "-p", "no:terminal" if quiet else "-q", *extra_args,
-                *[s.source for s in submissions]]
-        previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        try:
-            pytest.main(args, plugins=[plugin, *plugins])
-        finally:
-            if previous is None:
-                os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-            else:
-                os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+    # an empty config (os.devnull) and a fixed rootdir instead of a scratch folder: nothing to
+    # remove afterwards, so a grader killed mid-run leaves no autograder-pytest-* folder behind
+    args = ["-c", os.devnull, "--rootdir", os.path.abspath(os.sep), "--noconftest",
+            # the python and doctest plugins would import the submission here, in the trusted
+            # process; the checks reach it only through the sandbox
+            "-p", "no:python", "-p", "no:doctest", "-p", "no:cacheprovider", "-p", "no:stepwise",
+            "-p", "no:terminal" if quiet else "-q", *extra_args,
+            *[s.source for s in submissions]]
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        pytest.main(args, plugins=[plugin, *plugins])
+    finally:
+        if previous is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
     return plugin

@@ -15,7 +15,12 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Tensor:
-    """A ``tf.constant`` (or, with ``variable=True``, a ``tf.Variable``) of ``dtype``."""
+    """A ``tf.constant`` (or, with ``variable=True``, a ``tf.Variable``) of ``dtype``.
+
+    ``dtype`` may be a float or an integer dtype (``"int32"`` for class labels).  The values
+    cross the wire as float64, so integer values must be whole numbers below 2**53; the child
+    rounds them back exactly and refuses anything else rather than truncating silently.
+    """
 
     value: np.ndarray
     dtype: str = "float64"
@@ -24,7 +29,7 @@ class Tensor:
 
 @dataclass(frozen=True)
 class Array:
-    """A plain ``numpy.ndarray`` of ``dtype``."""
+    """A plain ``numpy.ndarray`` of ``dtype`` (float or integer, as for ``Tensor``)."""
 
     value: np.ndarray
     dtype: str = "float64"

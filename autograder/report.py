@@ -2,30 +2,41 @@
 
 from __future__ import annotations
 
+import math
+
+from autograder.messages import MAX_MESSAGE, learner_text
 from autograder.records import Report
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
+def fmt_points(x: float) -> str:
+    """Points as people read them: at most two decimals, rounded down, no trailing zeros (6.33, 7, 0.5).
+
+    Rounded down so that a score just short of full marks never prints as full marks.  Every
+    report (terminal, notebook, HTML, self-check) uses this one formatter.
+    """
+    hundredths = math.floor(float(x) * 100 + 1e-6)  # the 1e-6 absorbs float noise: 0.29 * 100 = 28.999...
+    text = f"{hundredths / 100:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def render_text(report: Report, color: bool = False) -> str:
     green, red, dim, bold, reset = ("\033[32m", "\033[31m", "\033[2m", "\033[1m", "\033[0m") if color else ("",) * 5
     lines = []
+    # messages were escaped when graded (grade.evaluate); problems and sandbox notes are escaped here
     for problem in report.problems:
-        lines.append(f"{red}! {problem}{reset}")
+        lines.append(f"{red}! {learner_text(problem, MAX_MESSAGE)}{reset}")
     for warning in report.meta.get("warnings", []):
-        lines.append(f"{dim}sandbox: {warning}{reset}")
+        lines.append(f"{dim}sandbox: {learner_text(warning, MAX_MESSAGE)}{reset}")
     for exercise, results in report.by_exercise().items():
         got = sum(r.score for r in results)
         total = sum(r.points for r in results)
-        lines.append(f"{bold}{exercise}: {_fmt(got)}/{_fmt(total)} points{reset}")
+        lines.append(f"{bold}{exercise}: {fmt_points(got)}/{fmt_points(total)} points{reset}")
         for r in results:
             mark = f"{green}PASS{reset}" if r.passed else (f"{red}FAIL{reset}" if r.score == 0 else f"{red}PART{reset}")
-            lines.append(f"  {mark} {_fmt(r.score):>4}/{_fmt(r.points):<3} {r.name}")
+            lines.append(f"  {mark} {fmt_points(r.score):>4}/{fmt_points(r.points):<3} {r.name}")
             if r.message and not r.passed:
                 lines.append(f"       {dim}{r.message}{reset}")
-    lines.append(f"{bold}Total: {_fmt(report.score)}/{_fmt(report.max_score)} points{reset}")
+    lines.append(f"{bold}Total: {fmt_points(report.score)}/{fmt_points(report.max_score)} points{reset}")
     return "\n".join(lines)
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import select
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
-from multiprocessing.connection import Connection
 from dataclasses import dataclass
 
 from autograder import records, wire
@@ -161,55 +162,104 @@ class Sandbox:
 
     ``server``: a ForkServer to fork children from (fast), or None for a fresh interpreter per
     child (slow, but needs nothing).  The default is the process-wide fork server.
+    ``source``: the file's code, when it does not come from ``path`` (a notebook's code cells).
+
+    The trusted side owns each child's resources and removes them once the child is gone: a
+    scratch folder with the child's own copy of the file (read here without following symlinks),
+    a memory + pids cgroup, and (as root) a uid no other live child has.  See autograder.jail.
     """
 
-    def __init__(self, path: str, module_name: str, limits: Limits = Limits(), server="default"):
+    def __init__(self, path: str, module_name: str, limits: Limits = Limits(), server="default",
+                 source: bytes | None = None):
         self.path = os.path.abspath(path)
         self.module_name = module_name
         self.limits = limits
         self._server = fork_server() if server == "default" else server
+        self._source = source
         self._pid = None
+        self._worker = None  # the jailed process (PID 1 of its namespace); self._pid is its relay
         self._popen = None
-        self._conn = None
+        self._sock = None
+        self._buffer = b""
+        self._scratch = None
+        self._cgroup = None
+        self._slot = None
         self._import_failure: records.Outcome | None = None
         self._spent = 0.0
         self.notes: list[str] = []
 
     # -- life cycle ---------------------------------------------------------------------------
 
+    def _note(self, text: str | None) -> None:
+        if text and text not in self.notes:
+            self.notes.append(text)
+
     def _launch(self, child_fd: int) -> None:
-        settings = self.limits.as_child_settings()
+        import autograder
+        from autograder import jail
+
+        source = jail.read_submission(self.path, self._source)
+        self._scratch = jail.prepare_scratch(self.module_name, source)
+        self._cgroup = jail.Cgroup(self.limits.memory_bytes, 256)
+        self._note(self._cgroup.warning)
+        self._slot = jail.UidSlot()
+        if os.geteuid() == 0 and self._slot.uid is None:
+            raise OSError("no free uid slot for the child")
+        settings = {**self.limits.as_child_settings(), "scratch": self._scratch, "module": self.module_name,
+                    "uid": self._slot.uid, "cgroups": self._cgroup.dirs, "memory_bytes": self.limits.memory_bytes,
+                    "processes": 256, "hidden": [os.path.dirname(os.path.abspath(autograder.__file__))]}
         if self._server is not None:
             try:
                 self._pid = self._server.fork(child_fd, self.path, self.module_name, settings)
                 return
             except (RuntimeError, ConnectionError, OSError) as exc:
-                self.notes.append(f"fork server unavailable ({exc}); using a fresh process")
+                self._note(f"fork server unavailable ({exc}); using a fresh process")
                 self._server = None
         from autograder.forkserver import _package_root
 
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_package_root(), env.get("PYTHONPATH")]))
+        # -P and cwd "/": no module beside the submission or in the caller's folder shadows ours
         self._popen = subprocess.Popen(
-            [sys.executable, "-m", "autograder.child", str(child_fd), self.path, self.module_name,
+            [sys.executable, "-P", "-m", "autograder.child", str(child_fd), self.path, self.module_name,
              json.dumps(settings)],
-            pass_fds=[child_fd], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            pass_fds=[child_fd], env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         self._pid = self._popen.pid
 
-    def _start(self) -> records.Outcome:
+    def _start(self, budget: float | None = None) -> records.Outcome:
+        from autograder import jail
+
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             self._launch(theirs.fileno())
+        except OSError as exc:
+            ours.close()
+            self._release()
+            self._import_failure = records.Outcome("import_error", message=(
+                f"the file could not be read: {exc.strerror or exc}" if exc.filename or exc.errno else
+                f"the file could not be read: {exc}"))
+            return self._import_failure
         finally:
             theirs.close()
-        self._conn = Connection(ours.detach())
-        hello = self._receive("importing the file", self.limits.import_seconds)
+        ours.setblocking(False)
+        self._sock, self._buffer = ours, b""
+        hello = self._receive("importing the file", self.limits.import_seconds if budget is None else budget)
         if hello.status == "ok" and isinstance(hello.value, tuple):
-            self.notes.extend(note for note in hello.value if isinstance(note, str) and note not in self.notes)
+            for note in hello.value:
+                if isinstance(note, str):
+                    self._note(note[:jail.MAX_TEXT])
+            if not any(isinstance(n, str) and n.startswith(jail.NOT_JAILED) for n in hello.value):
+                # the relay's only child is the jailed init: only the relay can make children of itself
+                kids = [c for c, parent in _parent_map().items() if parent == self._pid]
+                self._worker = kids[0] if len(kids) == 1 else None
         if hello.status != "ok":
             self._stop()
             message = hello.message
+            if hello.status == "timeout" and budget is not None and budget < self.limits.import_seconds:
+                message = f"not run: the submission used up its {self.limits.submission_seconds:g} s time budget"
+                self._import_failure = records.Outcome("timeout", message=message)
+                return self._import_failure
             if hello.status != "import_error":
                 message = f"the file could not be imported: {message}"
             self._import_failure = records.Outcome("import_error", message=message)
@@ -225,14 +275,33 @@ class Sandbox:
         return bool(fields) and fields[0] not in (b"Z", b"X")
 
     def _stop(self) -> None:
-        pid, conn = self._pid, self._conn
-        self._pid = self._conn = None
+        pid, sock = self._pid, self._sock
+        self._pid = self._sock = self._worker = None
         if pid is not None:
             kill_tree(pid)
+        self._release()
+        if pid is not None:
             self._exit_status(pid)  # reap it
         self._popen = None
-        if conn is not None:
-            conn.close()
+        if sock is not None:
+            sock.close()
+
+    def _release(self) -> None:
+        """Kill whatever is left of the child (its cgroup, its uid), then remove what it owned."""
+        from autograder import jail
+
+        cgroup, slot, scratch = self._cgroup, self._slot, self._scratch
+        self._cgroup = self._slot = self._scratch = None
+        if cgroup is not None:
+            cgroup.kill_all()
+        if slot is not None:
+            # the uid is this child's alone: any process still running with it is one of its own
+            jail.kill_uid(slot.uid)
+        if cgroup is not None:
+            cgroup.remove()
+        if slot is not None:
+            slot.release()
+        jail.remove_scratch(scratch)
 
     def _exit_status(self, pid: int):
         """The raw wait status of a finished child (None if unknown)."""
@@ -266,7 +335,11 @@ class Sandbox:
         if self._import_failure is not None:
             return self._import_failure
         if self._pid is None:
-            return self._start()
+            began = time.perf_counter()
+            try:
+                return self._start()
+            finally:
+                self._spent += time.perf_counter() - began
         return records.Outcome("ok")
 
     def call(self, call: records.Call, seconds: float | None = None) -> records.Outcome:
@@ -275,63 +348,141 @@ class Sandbox:
         if self._spent >= self.limits.submission_seconds:
             return records.Outcome("timeout", message=(
                 f"not run: the submission used up its {self.limits.submission_seconds:g} s time budget"))
+        began = time.perf_counter()
+        try:
+            return self._call(call, seconds, began)
+        finally:
+            # everything the file costs counts, restarts after a crash included
+            self._spent += time.perf_counter() - began
+
+    def _call(self, call: records.Call, seconds: float | None, began: float) -> records.Outcome:
+        left = lambda: self.limits.submission_seconds - self._spent - (time.perf_counter() - began)  # noqa: E731
         if self._pid is None or not self._alive():
+            first = self._pid is None and self._spent == 0.0
             self._stop()
-            started = self._start()
+            started = self._start(None if first else min(self.limits.import_seconds, max(0.0, left())))
             if started.status != "ok":
                 return started
-        budget = min(seconds or self.limits.call_seconds, self.limits.submission_seconds - self._spent)
-        children_before = _children_activity(self._pid) if call.manual else None
-        self._conn.send_bytes(wire.dumps(call))
-        started = time.perf_counter()
+        budget = max(0.0, min(seconds or self.limits.call_seconds, left()))
+        watched = self._worker or self._pid
+        children_before = _children_activity(watched) if call.manual else None
+        try:
+            self._send(wire.dumps(call), time.monotonic() + budget)
+        except (OSError, TimeoutError):
+            self._stop()
+            return records.Outcome("crashed", message=f"{call.function}(): the child stopped reading its calls")
         outcome = self._receive(f"{call.function}()", budget)
         if call.manual and outcome.status == "ok" and self._pid is not None:
             # seen from outside, so the learner's code cannot hide it: a process forked during a
             # manual function could have computed the gradient where the detectors cannot look
-            if _children_activity(self._pid) != children_before or descendants(self._pid):
+            if _children_activity(watched) != children_before or descendants(watched):
                 outcome = dataclasses.replace(outcome, used_autodiff=outcome.used_autodiff + (
                     "it started another process during the call, which could compute the gradient",))
-        self._spent += time.perf_counter() - started
         if outcome.status in ("timeout", "crashed", "memory"):
             self._stop()  # the next call gets a fresh child
         return outcome
 
+    # -- the wire: multiprocessing.connection's framing (4-byte length, or -1 and 8 bytes), every
+    # read and write bounded by the call's deadline and every reply by its size
+
+    def _send(self, data: bytes, deadline: float) -> None:
+        header = struct.pack("!i", len(data)) if len(data) <= 0x7FFFFFFF else struct.pack("!iQ", -1, len(data))
+        view = memoryview(header + data)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("send")
+            if not select.select([], [self._sock], [], min(remaining, 0.5))[1]:
+                continue
+            try:
+                sent = self._sock.send(view)
+            except BlockingIOError:
+                continue
+            view = view[sent:]
+
+    def _frame(self):
+        """A whole reply from the buffer if one is there; raises WireError for an oversized one."""
+        from autograder import jail
+
+        if len(self._buffer) < 4:
+            return None
+        (size,) = struct.unpack("!i", self._buffer[:4])
+        start = 4
+        if size == -1:
+            if len(self._buffer) < 12:
+                return None
+            (size,) = struct.unpack("!Q", self._buffer[4:12])
+            start = 12
+        if size < 0 or size > jail.MAX_REPLY_BYTES:
+            raise wire.WireError(f"a reply of {size} bytes (more than the {jail.MAX_REPLY_BYTES // 1024**2} MB limit)")
+        if len(self._buffer) < start + size:
+            return None
+        data = self._buffer[start:start + size]
+        self._buffer = self._buffer[start + size:]
+        return data
+
     def _receive(self, what: str, budget: float) -> records.Outcome:
+        from autograder import jail
+
         deadline = time.monotonic() + budget
-        conn = self._conn
         while True:
             try:
-                ready = conn.poll(0.05)
-            except (OSError, EOFError):
-                ready = True
-            if ready:
-                try:
-                    data = conn.recv_bytes(wire.MAX_MESSAGE_BYTES)
-                except (EOFError, OSError):
-                    return self._death(what)
+                data = self._frame()
+            except wire.WireError as exc:
+                self._stop()
+                return records.Outcome("crashed", message=f"{what}: the child sent an unreadable reply ({exc})")
+            if data is not None:
                 try:
                     outcome = wire.loads(data)
                 except wire.WireError as exc:
                     return records.Outcome("crashed", message=f"{what}: the child sent an unreadable reply ({exc})")
                 if not isinstance(outcome, records.Outcome):
                     return records.Outcome("crashed", message=f"{what}: the child sent an unexpected reply")
+                if isinstance(outcome.message, str) and len(outcome.message) > jail.MAX_TEXT:
+                    outcome = dataclasses.replace(outcome, message=outcome.message[:jail.MAX_TEXT] + "... (cut)")
                 return outcome
+            ready = select.select([self._sock], [], [], 0.05)[0]
+            if ready:
+                try:
+                    chunk = self._sock.recv(1 << 20)
+                except BlockingIOError:
+                    chunk = None
+                except OSError:
+                    chunk = b""
+                if chunk == b"":
+                    return self._death(what)
+                if chunk:
+                    self._buffer += chunk
+                    continue
             if not self._alive():
                 return self._death(what)
+            if self._cgroup is not None and self._cgroup.oom_killed():
+                return self._memory(what)
             used = resident_bytes([self._pid, *descendants(self._pid)])
             if used > self.limits.memory_bytes:
-                return records.Outcome("memory", message=(
-                    f"{what} used more than {self.limits.memory_bytes / 1024**3:.1f} GiB of memory and was stopped"))
+                return self._memory(what)
             if time.monotonic() > deadline:
                 return records.Outcome("timeout", message=f"{what} timed out after {budget:.0f} s" + (
                     f" (the {self.limits.submission_seconds:g} s budget for the whole file ran out)"
                     if budget < self.limits.call_seconds and what != "importing the file" else ""))
 
+    def _memory(self, what: str) -> records.Outcome:
+        return records.Outcome("memory", message=(
+            f"{what} used more than {self.limits.memory_bytes / 1024**3:.1f} GiB of memory and was stopped"))
+
     def _death(self, what: str) -> records.Outcome:
         pid = self._pid
+        # the relay ends as the jailed process did, a moment after it: wait for that before killing
+        waited = time.monotonic() + 1.0
+        while self._alive() and time.monotonic() < waited:
+            time.sleep(0.01)
+        oom = self._cgroup is not None and self._cgroup.oom_killed()
         kill_tree(pid)
         status = self._exit_status(pid)
         self._pid = None
+        self._stop()
+        if oom:
+            return self._memory(what)
         if status is None:
             detail = "ended its process"
         elif os.WIFSIGNALED(status):

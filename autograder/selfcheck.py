@@ -148,9 +148,7 @@ class SelfCheck:
     def score_lines(self):
         """[(text, style)] for the score block, and whether any selected check failed or did not run."""
         from autograder.checks import all_exercises
-
-        def _fmt(x):
-            return f"{x:g}"
+        from autograder.report import fmt_points
 
         results = self.results()
         failed = False
@@ -170,7 +168,7 @@ class SelfCheck:
                 continue
             note = f" ({not_run} of {len(got)} checks not run)" if not_run else ""
             style = "green" if score >= most else ("yellow" if score > 0 else "red")
-            lines.append((f"{exercise.name}: {_fmt(score)}/{_fmt(most)} points{note}", style))
+            lines.append((f"{exercise.name}: {fmt_points(score)}/{fmt_points(most)} points{note}", style))
         if idle:
             lines.append((f"not run (no points): {', '.join(idle)}", "yellow"))
         misshown = [nodeid for nodeid, item in self.selected.items()
@@ -179,7 +177,7 @@ class SelfCheck:
         if misshown:
             names = ", ".join(nodeid.rsplit("::", 1)[-1] for nodeid in misshown[:3]) + (", ..." if len(misshown) > 3 else "")
             lines.insert(0, (DISAGREEMENT.format(count=len(misshown), names=names), "yellow"))
-        lines.append((f"Total: {_fmt(total)}/{_fmt(total_max)} points", "bold"))
+        lines.append((f"Total: {fmt_points(total)}/{fmt_points(total_max)} points", "bold"))
         return lines, failed
 
     @staticmethod

@@ -7,8 +7,17 @@ from pathlib import Path
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
-HEADER = ("# GENERATED from solutions/ by autograder.stubs: do not edit by hand "
-          "(edit the solution, then regenerate the stubs).\n")
+# The first lines of every stub.  Students are told to edit this file, so the header says that to
+# them first; the maintainers' rule (change solutions/, then regenerate) comes second, in words a
+# student cannot read as "do not touch this file".
+HEADER = ("# Your exercise file: replace each `raise NotImplementedError(...)` below with your code.\n"
+          "# The contract (names, arguments, shapes, formulas) is README.md in this folder.\n"
+          "# (For the kit's maintainers: this file is made from solutions/ by `autograder stubs`;\n"
+          "# change the solution and rerun `autograder stubs` rather than editing the copy here.)\n")
+# Headers written by earlier versions: a stub that starts with one of these was generated too,
+# so `generate` may still remove it when its solution is gone.
+OLD_HEADERS = ("# GENERATED from solutions/ by autograder.stubs: do not edit by hand "
+               "(edit the solution, then regenerate the stubs).\n",)
 PATTERN = "ex[0-9][0-9]_*.py"
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+([A-Za-z_]\w*)")
 
@@ -72,7 +81,7 @@ def generate(solutions_dir, exercises_dir) -> list[Path]:
         target.write_text(make_stub(path.read_text(encoding="utf-8")), encoding="utf-8")
         written.append(target)
     for name, path in _sources(exercises_dir).items():
-        if name not in solutions and path.read_text(encoding="utf-8").startswith(HEADER):
+        if name not in solutions and path.read_text(encoding="utf-8").startswith((HEADER, *OLD_HEADERS)):
             path.unlink()
     return written
 

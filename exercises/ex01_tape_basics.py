@@ -1,4 +1,7 @@
-# GENERATED from solutions/ by autograder.stubs: do not edit by hand (edit the solution, then regenerate the stubs).
+# Your exercise file: replace each `raise NotImplementedError(...)` below with your code.
+# The contract (names, arguments, shapes, formulas) is README.md in this folder.
+# (For the kit's maintainers: this file is made from solutions/ by `autograder stubs`;
+# change the solution and rerun `autograder stubs` rather than editing the copy here.)
 # %% [markdown]
 # # Exercise 01: gradients with `tf.GradientTape`
 #

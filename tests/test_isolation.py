@@ -10,12 +10,14 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from autograder import api, run
+from autograder import api, batch, jail, run
+from autograder.records import Call
 from autograder.rubric import Rubric
 from test_submissions import expectation, lost_functions
 
@@ -23,13 +25,17 @@ HOSTILE = sorted((Path(__file__).parent / "hostile").glob("*.py"))
 LIMITS = run.Limits(call_seconds=8, submission_seconds=120, memory_bytes=int(1.5 * 1024**3), file_bytes=16 * 1024**2)
 
 
-def processes_running(pattern: str) -> list:
+def processes_running(pattern: str, uids=None) -> list:
+    """Processes whose command line holds ``pattern`` (only those running as one of ``uids``, if given:
+    other graders on a shared machine run their own children under their own uids)."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
+                if uids is not None and int(Path(f"/proc/{entry}/status").read_text().split("Uid:")[1].split()[0]) not in uids:
+                    continue
+            except (OSError, IndexError, ValueError):
                 continue
             if pattern in cmdline:
                 found.append((int(entry), cmdline))
@@ -39,9 +45,16 @@ def processes_running(pattern: str) -> list:
 @pytest.mark.parametrize("path", HOSTILE, ids=[p.stem for p in HOSTILE])
 def test_hostile_submission_is_contained(path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a fake results.json written "here" must not matter
+    # the grader's temp folder, private to this test: it must be as empty after grading as before
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     must, may = expectation(path)
+    (tmp_path / "other_student").mkdir()  # what a child must not see: a classmate's work
+    shutil.copy(path, tmp_path / "other_student" / "ex01_tape_basics.py")
     target = tmp_path / "ex01_tape_basics.py"
     shutil.copy(path, target)
+    issued_before = len(jail.issued)
     listener = socket.create_server(("127.0.0.1", 47613)) if path.stem == "network_probe" else None
     started = time.monotonic()
     try:
@@ -62,8 +75,12 @@ def test_hostile_submission_is_contained(path, tmp_path, monkeypatch):
     assert lost <= must | may, details
     # every message names what happened, never a grader traceback
     assert "grader failed" not in details
-    assert not processes_running("sleep 1000"), "the submission's processes outlived the grading"
-    if os.geteuid() == 0:  # the child runs as 'nobody': the grader's folder is out of its reach
+    ours = [os.getuid(), *jail.issued[issued_before:]]
+    assert not processes_running("sleep 1000", ours), "the submission's processes outlived the grading"
+    for uid in jail.issued[issued_before:]:  # each child's uid is its own: none may still be in use
+        assert not jail.processes_of_uid(uid), f"a process of the child's uid {uid} outlived the grading"
+    assert sorted(os.listdir(scratch)) == [], "grading left files in the temp folder"
+    if os.geteuid() == 0:  # the child runs as its own uid, in its own filesystem view
         assert not (tmp_path / "results.json").exists()
 
 
@@ -84,6 +101,121 @@ def test_messages_say_what_happened(tmp_path):
     assert "has no function gradient_descent()" in messages["lacks_a_function"]
     assert "KeyboardInterrupt" in messages["keyboard_interrupt"]
     assert "more than 16 MB" in messages["prints_300mb"]
+    for name in ("memfd_bomb", "shm_bomb"):  # memory no resident set shows: the memory cgroup stops it
+        target = tmp_path / name / "ex01_tape_basics.py"
+        target.parent.mkdir()
+        shutil.copy(Path(__file__).parent / "hostile" / f"{name}.py", target)
+        small = run.Limits(call_seconds=20, memory_bytes=512 * 1024**2, file_bytes=16 * 1024**2)
+        grader_before = run.resident_bytes([os.getpid()])
+        report = api.grade_paths([str(target)], Rubric.load(), small)
+        text = " ".join(r.message for r in report.results if not r.passed)
+        assert "GiB of memory" in text, text
+        assert run.resident_bytes([os.getpid()]) < grader_before + 512 * 1024**2, "the grader grew"
+    target = tmp_path / "half_sent_frame" / "ex01_tape_basics.py"
+    target.parent.mkdir()
+    shutil.copy(Path(__file__).parent / "hostile" / "half_sent_frame.py", target)
+    report = api.grade_paths([str(target)], Rubric.load(), LIMITS)
+    assert "grad_of_square() timed out after 8 s" in " ".join(r.message for r in report.results)
+
+
+def hostile_copy(name: str, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "ex01_tape_basics.py"
+    shutil.copy(Path(__file__).parent / "hostile" / f"{name}.py", target)
+    return target
+
+
+def test_two_children_cannot_signal_each_other(tmp_path):
+    """One child signalling every process it can name leaves a concurrent child (and the grader) alone."""
+    calm = hostile_copy("network_probe", tmp_path / "a")  # a correct grad_of_square
+    killer = hostile_copy("kills_everyone", tmp_path / "b")
+    with run.Sandbox(str(calm), "ex01_tape_basics", LIMITS) as a, run.Sandbox(str(killer), "ex01_tape_basics", LIMITS) as b:
+        assert a.import_status().status == b.import_status().status == "ok"
+        pid_a = a._pid
+        assert b.call(Call("grad_of_square", (3.0,))).status == "ok"
+        after = a.call(Call("grad_of_square", (3.0,)))
+        assert after.status == "ok" and abs(after.value - 6.0) < 1e-9, after
+        assert a._pid == pid_a, "the other child's process was killed and restarted"
+        if os.geteuid() == 0:
+            assert a._slot.uid != b._slot.uid
+
+
+def test_clone_parent_cannot_escape_the_namespace(tmp_path):
+    target = hostile_copy("clone_parent_escape", tmp_path)
+    with run.Sandbox(str(target), "ex01_tape_basics", LIMITS) as sandbox:
+        outcome = sandbox.call(Call("grad_of_square", (3.0,)))
+        uid = sandbox._slot.uid
+        server_children_before = run.descendants(run.fork_server().pid)
+    assert outcome.status == "ok" and abs(outcome.value - 6.0) < 1e-9, outcome
+    assert not processes_running("sleep 1000")
+    if uid is not None:
+        assert not jail.processes_of_uid(uid)
+    assert server_children_before  # the check above saw the live child; now none of it is left
+    left = [pid for pid in run.descendants(run.fork_server().pid) if pid in server_children_before]
+    assert not left, f"processes left under the fork server: {left}"
+
+
+def test_a_symlinked_submission_is_not_followed(tmp_path):
+    """A submission that is a symlink to a file only root may read is not read (the grader may be root)."""
+    secret = tmp_path / "secret.py"
+    secret.write_text('def grad_of_square(w0):\n    return 2.0 * w0\n')
+    secret.chmod(0o600)
+    (tmp_path / "student").mkdir()
+    os.symlink(secret, tmp_path / "student" / "ex01_tape_basics.py")
+    report = api.grade_paths([str(tmp_path / "student" / "ex01_tape_basics.py")], Rubric.load(), LIMITS)
+    assert all(r.score == 0 for r in report.results)
+    assert all("symbolic link" in r.message for r in report.results), report.results[0].message
+
+
+def test_broken_notebooks_are_a_zero_for_that_student_only(tmp_path):
+    """``[]``, a notebook nested 200k levels deep and an unreadable file: a message each, and grading goes on."""
+    root = tmp_path / "class"
+    for name, text in (("empty_list", "[]"), ("deep", "[" * 200_000 + "]" * 200_000), ("not_json", "{oops")):
+        (root / name).mkdir(parents=True)
+        (root / name / "ex01_tape_basics.ipynb").write_text(text)
+    (root / "good").mkdir()
+    shutil.copy(Path(__file__).parent.parent / "solutions" / "ex01_tape_basics.py", root / "good" / "ex01_tape_basics.py")
+    graded = dict(batch.grade_class(root, tmp_path / "out", Rubric.load(), LIMITS))
+    for name in ("empty_list", "deep", "not_json"):
+        ex01 = graded[name].by_exercise()["ex01_tape_basics"]
+        assert all(r.score == 0 and "could not be read" in r.message for r in ex01), ex01[0].message
+    assert all(r.passed for r in graded["good"].by_exercise()["ex01_tape_basics"])
+
+
+def test_outputs_are_replaced_never_written_through_a_symlink(tmp_path):
+    root, out = tmp_path / "class", tmp_path / "out"
+    (root / "alice").mkdir(parents=True)
+    shutil.copy(Path(__file__).parent.parent / "solutions" / "ex01_tape_basics.py", root / "alice" / "ex01_tape_basics.py")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("untouched")
+    (out / "alice").mkdir(parents=True)
+    os.symlink(victim, out / "alice" / "results.json")
+    os.symlink(victim, out / "scores.csv")
+    batch.grade_class(root, out, Rubric.load(), LIMITS)
+    assert victim.read_text() == "untouched"
+    assert not os.path.islink(out / "alice" / "results.json") and not os.path.islink(out / "scores.csv")
+    assert sorted(p.name for p in (out / "alice").iterdir()) == ["feedback.html", "report.txt", "results.json"]
+
+
+def test_a_json_py_beside_the_submission_or_in_the_cwd_is_never_imported(tmp_path, monkeypatch):
+    """The fork server and the spawn fallback start isolated (-P, cwd /): a planted json.py stays unrun."""
+    marker = tmp_path / "imported"
+    planted = f"open({str(marker)!r}, 'w').close()\nfrom importlib import import_module\n"
+    target = hostile_copy("network_probe", tmp_path / "student")
+    for folder in (tmp_path, tmp_path / "student"):
+        (folder / "json.py").write_text(planted)
+    monkeypatch.chdir(tmp_path / "student")
+    from autograder.forkserver import ForkServer
+
+    server = ForkServer()  # started from the student's folder, with a json.py in it
+    try:
+        for chosen in (server, None):
+            with run.Sandbox(str(target), "ex01_tape_basics", LIMITS, server=chosen) as sandbox:
+                outcome = sandbox.call(Call("grad_of_square", (3.0,)))
+            assert outcome.status == "ok", outcome
+    finally:
+        server.close()
+    assert not marker.exists(), "trusted code imported a json.py from a user folder"
 
 
 def test_missing_file_in_a_submission_folder_scores_zero(tmp_path):

@@ -1,7 +1,9 @@
 """Loading submissions: which files count, notebooks become Python with magics left unrun."""
 
 import json
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -48,4 +50,30 @@ def test_unreadable_notebook_becomes_an_import_error_not_a_crash(tmp_path):
     path = tmp_path / "ex01_tape_basics.ipynb"
     path.write_text("{not json")
     submission = load.load(path)
-    assert "could not be read" in Path(submission.python).read_text()
+    assert "could not be read" in submission.code
+
+
+@pytest.mark.parametrize("text", ["[]", '{"cells": 3}', '{"cells": [1, {"cell_type": "code", "source": 7}]}',
+                                  "[" * 200_000 + "]" * 200_000])
+def test_notebooks_of_any_shape_are_a_message_not_a_crash(tmp_path, text):
+    path = tmp_path / "ex01_tape_basics.ipynb"
+    path.write_text(text)
+    submission = load.load(path)  # never raises
+    assert submission.code is not None
+    compile(submission.code, "nb", "exec")  # valid Python: an import error for the student, with the reason
+
+
+def test_loading_a_notebook_leaves_no_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    path = tmp_path / "ex01_tape_basics.ipynb"
+    path.write_text(notebook([("code", "x = 1")]))
+    assert "x = 1" in load.load(path).code
+    assert not list((tmp_path / "tmp").iterdir())
+
+
+def test_a_symlinked_notebook_is_not_followed(tmp_path):
+    (tmp_path / "real.ipynb").write_text(notebook([("code", "secret = 1")]))
+    os.symlink(tmp_path / "real.ipynb", tmp_path / "ex01_tape_basics.ipynb")
+    code = load.load(tmp_path / "ex01_tape_basics.ipynb").code
+    assert "secret" not in code and "symbolic link" in code

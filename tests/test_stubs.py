@@ -2,6 +2,7 @@
 
 import importlib.util
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,21 @@ def test_generate_and_stale(tmp_path):
     # The orphaned generated stub goes; a file the generator did not write stays (still listed).
     assert not (exercises / "ex01_one.py").exists()
     assert stubs.stale(solutions, exercises) == ["ex09_mine.py"]
+
+
+def test_the_header_speaks_to_the_student_first():
+    """Students are told to edit these files: nothing in the header may read as "do not edit"."""
+    first, *rest = stubs.HEADER.splitlines()
+    assert first.startswith("# Your exercise file") and "NotImplementedError" in first
+    assert "README.md" in rest[0] and (ROOT / "exercises" / "README.md").is_file()
+    assert not re.search(r"do not edit|GENERATED", stubs.HEADER, re.I)
+    assert all(line.startswith("# ") for line in stubs.HEADER.splitlines())
+
+
+def test_generate_still_removes_an_orphan_with_an_older_header(tmp_path):
+    solutions, exercises = tmp_path / "solutions", tmp_path / "exercises"
+    solutions.mkdir()
+    exercises.mkdir()
+    (exercises / "ex07_gone.py").write_text(stubs.OLD_HEADERS[0] + "def f():\n    pass\n")
+    stubs.generate(solutions, exercises)
+    assert not (exercises / "ex07_gone.py").exists()

@@ -127,3 +127,98 @@ def test_quick_skips_exactly_the_training_functions():
     skipped = {c.key for e in all_exercises().values() for c in e.checks if student.is_training(c)}
     assert {k.split(":")[0] for k in skipped} == {"train", "fit", "fit_linear", "gradient_descent"}
     assert "train_step:float64" not in skipped  # one tape step is quick
+
+
+def stamped(tmp_path, ages: dict) -> list:
+    """Exercise files whose modification times are ``ages`` seconds in the past (for 'edited last')."""
+    files = []
+    now = time.time()
+    for name, age in ages.items():
+        path = tmp_path / f"{name}.py"
+        path.write_text("# an exercise file\n")
+        os.utime(path, (now - age, now - age))
+        files.append(str(path))
+    return files
+
+
+def test_fix_first_is_a_wrong_answer_in_the_file_edited_last_then_any_wrong_answer_then_a_stub(tmp_path):
+    results = (
+        result("ex01_tape_basics", "grad_of_square", False, messages.NOT_IMPLEMENTED),
+        result("ex02_chain_rule", "mse", False, "summed"),
+        result("ex04_manual_backprop", "sgd_update", False, "sign flipped"),
+    )
+    files = stamped(tmp_path, {"ex01_tape_basics": 0, "ex02_chain_rule": 60, "ex04_manual_backprop": 5})
+    _, function, _ = student.first_to_fix(Report(results=results, meta={"files": files}))
+    assert function == "sgd_update"  # ex04 was saved after ex02; ex01, saved last, is only unfinished
+    os.utime(files[1], None)  # now ex02 is the newest
+    _, function, _ = student.first_to_fix(Report(results=results, meta={"files": files}))
+    assert function == "mse"
+    _, function, got = student.first_to_fix(Report(results=results[:1], meta={"files": files}))
+    assert (function, got.message) == ("grad_of_square", messages.NOT_IMPLEMENTED)
+
+
+def test_a_failure_an_earlier_function_explains_says_so_and_is_not_fixed_first(tmp_path):
+    results = (
+        result("ex04_manual_backprop", "sigmoid", True),
+        result("ex04_manual_backprop", "sigmoid_prime", False, "got 1.9 expected 0.03"),
+        result("ex04_manual_backprop", "output_delta", False, "got 0.68 expected 0.15"),
+        result("ex04_manual_backprop", "backprop", False, "dw1: got -0.47 expected -0.018"),
+        result("ex04_manual_backprop", "sgd_update", False, "sign flipped"),
+        result("ex04_manual_backprop", "train", False, "accuracy 0.1"),
+        result("ex04_manual_backprop", "hidden_delta", False, messages.NOT_IMPLEMENTED),
+    )
+    found = {d.function: d for d in student.diagnose(Report(results=results))}
+    wrong = messages.REASON_WRONG.format(names="sigmoid_prime", verb="is")
+    todo = messages.REASON_TODO.format(names="hidden_delta", verb="is")
+    assert found["output_delta"].because() == messages.LIKELY_BECAUSE.format(reasons=wrong)
+    # the roots only: output_delta's failure is itself sigmoid_prime's, so backprop names sigmoid_prime
+    assert found["backprop"].because() == messages.LIKELY_BECAUSE.format(reasons=f"{wrong} and {todo}")
+    assert found["train"].wrong_causes == ("sigmoid_prime", "sgd_update")
+    assert found["sigmoid_prime"].because() == "" and found["sgd_update"].because() == ""
+    files = stamped(tmp_path, {"ex04_manual_backprop": 0})
+    assert student.first_to_fix(Report(results=results, meta={"files": files}))[1] == "sigmoid_prime"
+    # every dependency the exercises declare is a contract function of the same exercise
+    for exercise in all_exercises().values():
+        for function, used in exercise.uses:
+            assert function in exercise.functions and set(used) <= set(exercise.functions), exercise.name
+
+
+def rendered(report) -> str:
+    from rich.console import Console
+
+    console = Console(record=True, width=2000, force_terminal=False, color_system=None)
+    student.render(report, console)
+    return console.export_text()
+
+
+def test_the_compact_report_keeps_the_named_mistake_and_folds_repeated_faults():
+    called = ("backprop(a0: float64 (7, 6), y: float64 (7, 3), w1: Variable float64 (6, 5), b1: Variable float64 (5,), "
+              "w2: Variable float64 (5, 3), b2: Variable float64 (3,))")
+    named = "the 1/n of the cost is missing (dw1 is n times too big)"
+    long = (f"{called}: dw1: got -0.466593 at [0, 1], expected -0.0181849 (max abs error 0.448, norm-relative "
+            f"error 21.1, allowed 1e-09 + 1e-06*|expected|). Likely mistake: {named}")
+    flipped = " | ".join(f"sgd_update: {p} moved by +lr * gradient: the sign is flipped" for p in ("w1", "b1", "w2", "b2"))
+    report = Report(results=(
+        CheckResult("ex04_manual_backprop", "backprop", "backprop:a", "a check", 7.0, 6.3333, long),
+        CheckResult("ex04_manual_backprop", "sgd_update", "sgd_update:a", "a check", 1.0, 0.0, flipped),
+    ))
+    out = rendered(report)
+    assert f"Likely mistake: {named}" in out.split("Total:")[0], out  # on the function's own line, whole
+    assert "backprop(...): dw1: got -0.466593" in out  # the argument list is what gave way
+    assert "sgd_update: w1, b1, w2, b2 moved by +lr * gradient: the sign is flipped" in out
+    assert out.count("the sign is flipped") == 1  # one line for the four parameters
+    assert re.search(rf"Fix first: ex04\.backprop .*Likely mistake: {re.escape(named)}", out), out
+    assert re.search(r"backprop +6\.33/7 ", out) and "Total: 6.33/8 points" in out, out
+    assert not re.search(r"\d\.\d{3,}/", out), out
+
+
+def test_points_print_with_at_most_two_decimals_and_never_round_up_to_full_marks():
+    from autograder import html_report, notebook, report
+
+    assert [report.fmt_points(x) for x in (6.3333, 7.0, 0.5, 0.29, 71.9999, 0)] == ["6.33", "7", "0.5", "0.29",
+                                                                                   "71.99", "0"]
+    # one formatter for every report
+    assert notebook.fmt_points is html_report.fmt_points is student.fmt_points is report.fmt_points
+    text = report.render_text(Report(results=(CheckResult("ex01_tape_basics", "grad_of_square", "grad_of_square:v",
+                                                          "a check", 7.0, 6.3333, "wrong"),)))
+    assert "ex01_tape_basics: 6.33/7 points" in text and "Total: 6.33/7 points" in text

@@ -44,6 +44,37 @@ def check_mse(dtype, learner, rubric):
             "averaged the absolute error": np.abs(y_pred - y_true).mean()}, scalar=True)
 
 
+def scale_mistakes(want, n, name):
+    """The classic wrong scalings of the mse gradient, alone and with a flipped sign, by the factor they give.
+
+    mse = sum(r**2) / (n*k), so d mse/d z = 2 r / (n*k).  Averaging over the rows only (1/n) makes it k
+    times too big, over the outputs only (1/k) n times, a sum n*k times; each can come with the factor 2
+    of the square dropped, and with the residual written y_true - y_pred.  Factors that coincide (n = 1)
+    keep the first, simplest explanation.
+    """
+    scales = [
+        (0.5, "missing the factor 2 from the derivative of the square"),
+        (K, f"averaged over the n rows only (1/n): mse divides by all n*k elements, so it is k = {K} times too big"),
+        (K / 2, f"scaled by k/2 = {K / 2:g}: averaged over the n rows only (1/n instead of 1/(n*k)) and "
+                "missing the factor 2 of the square"),
+        (n, f"averaged over the k outputs only (1/k): mse divides by all n*k elements, so it is n = {n} times too big"),
+        (n / 2, f"scaled by n/2 = {n / 2:g}: averaged over the k outputs only (1/k) and missing the factor 2"),
+        (n * K, f"missing the 1/(n*k) of the mean (a sum, not a mean): n*k = {n * K} times too big"),
+        (n * K / 2, f"scaled by n*k/2 = {n * K / 2:g}: a sum instead of a mean and missing the factor 2"),
+    ]
+    if name == "db":
+        scales.append((1 / n, f"db averaged over the batch again (reduce_mean instead of reduce_sum over the rows): "
+                              f"n = {n} times too small"))
+    mistakes, seen = {"the sign is flipped (y_true - y_pred instead of y_pred - y_true)": -want}, {1.0}
+    for factor, text in scales:
+        if any(abs(factor - s) < 1e-12 for s in seen):
+            continue
+        seen.add(factor)
+        mistakes[text] = want * factor
+        mistakes[f"{text}, and the sign is flipped (y_true - y_pred)"] = -want * factor
+    return mistakes
+
+
 def check_mse_grads(dtype, n, learner, rubric):
     x, y, w, b = layer(4)
     x, y = x[:n], y[:n]
@@ -57,12 +88,12 @@ def check_mse_grads(dtype, n, learner, rubric):
         return Verdict(0.0, f"{called}: expected the tuple (dW, db)")
     _, (dw, db) = oracle.linear_mse_grads(x, y, w, b)
     tol = rubric.tolerance(dtype)
+    shapes = tuple(getattr(as_array(v), "shape", None) for v in outcome.value)
+    if shapes == (b.shape, w.shape):
+        return Verdict(0.0, f"{called}: returned (db, dW) with shapes {shapes}: the contract's order is (dW, db)")
     parts = []
     for got, want, name in zip(outcome.value, (dw, db), ("dW", "db")):
-        mistakes = {"missing the factor 2 from the derivative of the square": want / 2,
-                    f"averaged over the batch only (1/n): mse averages over all n*k elements, so it is {K} times too big": want * K,
-                    "the sign is flipped (y_true - y_pred)": -want,
-                    "missing the 1/(n*k) of the mean": want * n * K}
+        mistakes = scale_mistakes(want, n, name)
         verdict = verdict_for(got, want, tol, called, mistakes, what=name)
         arr = as_array(got)
         if name == "db" and arr is not None and arr.shape == (n, K) and n > 1:
@@ -106,6 +137,27 @@ def unpack_fit(outcome, steps):
     return (w, b, losses), None
 
 
+def history_problem(losses, final_loss, lr, steps):
+    """Why ``losses`` is not the history of gradient descent that ended at ``final_loss``, or None.
+
+    On a convex quadratic with a stable lr (the grader's is) every gradient step lowers the mse, and
+    from an init of the contract's scale the first loss is far above the fitted one.
+    """
+    called = f"fit_linear(x, y, lr={lr}, steps={steps})"
+    rises = np.flatnonzero(np.diff(losses) > 1e-9 * (1.0 + np.abs(losses[:-1])))
+    if rises.size:
+        i = int(rises[0])
+        return (f"{called}: the losses rise from losses[{i}] = {losses[i]:.6g} to losses[{i + 1}] = {losses[i + 1]:.6g}; "
+                "gradient descent on the mse with this lr lowers the loss at every step (if the gradients from mse_grads are right)")
+    if not losses[0] >= 2.0 * final_loss:
+        return (f"{called}: the losses do not fall (losses[0] = {losses[0]:.6g}, the fitted layer's mse {final_loss:.6g}): "
+                "the layer must be learned step by step from its initialisation, with losses[i] the mse before step i")
+    if losses[-1] < final_loss - 1e-9 * (1.0 + final_loss):
+        return (f"{called}: losses[-1] = {losses[-1]:.6g} is below the mse of the returned layer ({final_loss:.6g}), "
+                "but it must be the loss before the last step, which the step lowers")
+    return None
+
+
 def check_fit_converges(learner, rubric):
     steps = int(rubric.setting(NAME, "fit_steps"))
     outcome, x, y, lr = fit_call(learner, rubric, steps)
@@ -117,7 +169,9 @@ def check_fit_converges(learner, rubric):
     limit = float(rubric.setting(NAME, "fit_max_loss_fraction")) * float(np.var(y))
     extra = feedback.curve(losses, ylabel="mse", threshold=limit)
     if loss <= limit:
-        return feedback.attach(PASS, extra)
+        # a good final layer is not enough: a closed-form solve with a made-up history also ends there
+        problem = history_problem(losses, loss, lr, steps)
+        return Verdict(0.0, problem, extra) if problem else feedback.attach(PASS, extra)
     return Verdict(0.0, f"after fit_linear(x, y, lr={lr}, steps={steps}) the mse is {loss:.4g}; it should fall below "
                         f"{limit:.4g} (a fraction of the target's variance {np.var(y):.4g})", extra)
 
@@ -138,13 +192,30 @@ def check_fit_trajectory(learner, rubric):
     w_k, b_k, _ = first
     w_next, b_next, losses = second
     loss_k, (dw, db) = oracle.linear_mse_grads(x, y, w_k, b_k)
+    # the step test below sees nothing where the gradient is ~0 (a closed-form least-squares answer): no point then
+    scale = 1.0 + float(np.linalg.norm(w_k)) + float(np.linalg.norm(b_k))
+    if lr * (float(np.linalg.norm(dw)) + float(np.linalg.norm(db))) < 1e-8 * scale:
+        return Verdict(0.0, f"after fit_linear(x, y, lr={lr}, steps={k}) the mse gradient is already ~0 (W and b sit at "
+                            f"the least-squares optimum), so no gradient step can be observed: fit_linear must start "
+                            f"from its initialisation and take {k} gradient steps, not solve the problem in closed form")
     parts = []
-    problem = mismatch(losses[k], loss_k, rubric.tolerance("float64"), scalar=True)
+    tol64 = rubric.tolerance("float64")
+    problem = mismatch(losses[:k], first[2], tol64)
+    if problem:
+        parts.append(Verdict(0.0, f"the first {k} losses of fit_linear(..., steps={k + 1}) differ from those of "
+                                  f"fit_linear(..., steps={k}) with the same seed (is it deterministic?): {problem}"))
+    problem = mismatch(losses[k], loss_k, tol64, scalar=True)
     if problem:
         after = float(np.mean((x @ w_next + b_next - y) ** 2))
         hint = " (it is the loss after the step)" if mismatch(losses[k], after, rubric.tolerance("float64"), scalar=True) is None else ""
         parts.append(Verdict(0.0, f"losses[{k}] must be the mse before step {k}, i.e. at the parameters after {k} "
                                   f"steps ({loss_k:.6g}); got {losses[k]:.6g}{hint}"))
+    elif np.any(np.diff(losses) > 1e-9 * (1.0 + np.abs(losses[:-1]))):
+        # losses[k] is right, so the earlier entries are what can be made up: a descent history never rises
+        parts.append(Verdict(0.0, f"fit_linear(..., steps={k + 1}) returned losses that rise somewhere "
+                                  f"({np.array2string(losses, precision=4)}): each gradient step with lr={lr} lowers the mse, "
+                                  f"and losses[i] is the mse before step i (a rising history means a wrong gradient, "
+                                  f"or losses that are not the mse before each step)"))
     step_tol = rubric.tolerance("update")
     for name, got, want in (("W", w_next - w_k, -lr * dw), ("b", b_next - b_k, -lr * db)):
         problem = mismatch(got, want, step_tol)
@@ -172,4 +243,5 @@ EXERCISE = Exercise(
         Check("fit_linear", "trajectory", "losses[i] is the loss before step i; each step is -lr * gradient",
               check_fit_trajectory),
     ),
+    uses=(("mse_grads", ("linear_forward",)), ("fit_linear", ("mse_grads", "mse", "linear_forward"))),
 )

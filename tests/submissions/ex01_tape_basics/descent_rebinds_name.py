@@ -1,0 +1,37 @@
+"""expect: lose gradient_descent
+I wrote x = x - lr * grad: x becomes a plain tensor after the first step, the tape stops watching it,
+and the next tape.gradient is None (TypeError on lr * None).
+"""
+import tensorflow as tf
+
+
+def grad_of_square(w0):
+    w = tf.Variable(w0)
+    with tf.GradientTape() as tape:
+        loss = w ** 2
+    return float(tape.gradient(loss, w))
+
+
+def grad_of_polynomial(coeffs, x0):
+    x = tf.Variable(float(x0))
+    with tf.GradientTape() as tape:
+        p = coeffs[0] + tf.add_n([tf.zeros_like(x)] + [c * x ** k for k, c in enumerate(coeffs) if k > 0])
+    g = tape.gradient(p, x)
+    return 0.0 if g is None else float(g)
+
+
+def grad_wrt_constant(f, x0):
+    with tf.GradientTape() as tape:
+        tape.watch(x0)
+        y = f(x0)
+    return tape.gradient(y, x0)
+
+
+def gradient_descent(f, x0, lr, steps):
+    x = tf.Variable(float(x0))
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            y = f(x)
+        grad = tape.gradient(y, x)
+        x = x - lr * grad
+    return float(x)

@@ -1,0 +1,40 @@
+"""expect: lose gradient_descent
+I loop until the gradient is tiny instead of taking exactly `steps` steps (only steps=0 is respected).
+"""
+import tensorflow as tf
+
+
+def grad_of_square(w0):
+    w = tf.Variable(w0)
+    with tf.GradientTape() as tape:
+        loss = w ** 2
+    return float(tape.gradient(loss, w))
+
+
+def grad_of_polynomial(coeffs, x0):
+    x = tf.Variable(float(x0))
+    with tf.GradientTape() as tape:
+        p = coeffs[0] + tf.add_n([tf.zeros_like(x)] + [c * x ** k for k, c in enumerate(coeffs) if k > 0])
+    g = tape.gradient(p, x)
+    return 0.0 if g is None else float(g)
+
+
+def grad_wrt_constant(f, x0):
+    with tf.GradientTape() as tape:
+        tape.watch(x0)
+        y = f(x0)
+    return tape.gradient(y, x0)
+
+
+def gradient_descent(f, x0, lr, steps):
+    x = tf.Variable(float(x0))
+    if steps == 0:
+        return float(x0)
+    for _ in range(10000):
+        with tf.GradientTape() as tape:
+            y = f(x)
+        g = tape.gradient(y, x)
+        if abs(float(g)) < 1e-6:
+            break
+        x.assign_sub(lr * g)
+    return float(x.numpy())

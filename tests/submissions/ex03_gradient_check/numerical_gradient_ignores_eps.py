@@ -1,0 +1,36 @@
+"""expect: lose numerical_gradient, gradient_check
+numerical_gradient always steps by 1e-6, whatever eps it is given.
+"""
+import numpy as np
+import tensorflow as tf
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    h = 1e-6
+    grad = np.zeros_like(x, dtype=np.float64)
+    for idx in np.ndindex(*x.shape):
+        xp = np.array(x, dtype=np.float64, copy=True)
+        xm = np.array(x, dtype=np.float64, copy=True)
+        xp[idx] += h
+        xm[idx] -= h
+        grad[idx] = (f(xp) - f(xm)) / (2 * h)
+    return grad
+def relative_error(a, b):
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b) / np.maximum(1e-12, np.abs(a) + np.abs(b))))
+
+
+def tape_gradient(f, x):
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = f(xt)
+    g = tape.gradient(y, xt, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    return g.numpy()
+
+
+def gradient_check(f, x, eps=1e-6):
+    def f_numpy(v):
+        return float(f(tf.constant(v)))
+    return relative_error(tape_gradient(f, x), numerical_gradient(f_numpy, x, eps))

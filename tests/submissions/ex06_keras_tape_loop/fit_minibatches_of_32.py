@@ -1,0 +1,35 @@
+"""expect: lose fit
+fit takes mini-batches of 32 rows (one train_step per batch, the last batch's loss per epoch)
+instead of one full-batch step per epoch.
+"""
+import tensorflow as tf
+
+
+def build_model(n_features=4, n_classes=3, hidden=32, seed=0):
+    return tf.keras.Sequential([
+        tf.keras.Input(shape=(n_features,)),
+        tf.keras.layers.Dense(hidden, activation="relu",
+                              kernel_initializer=tf.keras.initializers.GlorotUniform(seed=seed)),
+        tf.keras.layers.Dense(n_classes, activation="softmax",
+                              kernel_initializer=tf.keras.initializers.GlorotUniform(seed=seed + 1)),
+    ])
+
+
+def train_step(model, optimizer, loss_fn, x, y):
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x, training=True))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return loss
+
+
+def fit(model, x, y, epochs=1000, lr=0.01):
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy()
+    optimizer = tf.keras.optimizers.SGD(learning_rate=lr)
+    losses = []
+    n = int(x.shape[0])
+    for _ in range(epochs):
+        for start in range(0, n, 32):
+            loss = train_step(model, optimizer, loss_fn, x[start:start + 32], y[start:start + 32])
+        losses.append(float(loss))
+    return losses
