@@ -75,9 +75,24 @@ def _make_log():
             graphs.add(graph)
             graph = getattr(graph, "outer_graph", None)
 
+    scanned = weakref.WeakKeyDictionary()  # graph -> whether its ops compute a gradient
+
     def graph_ran(graph) -> None:
-        if graph is not None and graph in graphs:
+        if graph is None:
+            return
+        if graph in graphs:
             events.append("a tf.function that computes gradients")
+            return
+        # a graph traced elsewhere and copied in (GraphDef import, prune, lifting) is a new graph
+        # object: look at its ops instead, once per graph
+        try:
+            computes = scanned.get(graph)
+            if computes is None:
+                computes = scanned[graph] = _graph_def_computes_gradients(graph.as_graph_def())
+        except Exception:  # noqa: BLE001 - not a graph we can read
+            return
+        if computes:
+            events.append("a graph that computes gradients")
 
     def count() -> int:
         return len(events)
@@ -150,6 +165,85 @@ def install_autodiff_detectors() -> None:
         except (AttributeError, TypeError):  # a read-only attribute in this TensorFlow version
             continue
         _installed[(id(owner), attr)] = (owner, attr, wrapped)
+    _install_op_level_detectors()
+
+
+# Ops that differentiate a function inside the TensorFlow runtime, with no Python tape involved.
+GRADIENT_OP_TYPES = frozenset({"SymbolicGradient"})
+# Node names TensorFlow gives the ops it writes for a gradient (tape in a tf.function; tf.gradients):
+# a GraphDef copied from such a graph still carries them.
+GRADIENT_NODE_MARKERS = ("gradient_tape/", "gradients/")
+
+
+def _graph_def_computes_gradients(graph_def) -> bool:
+    try:
+        nodes = list(graph_def.node)
+        for function in graph_def.library.function:
+            nodes.extend(function.node_def)
+        return any(node.op in GRADIENT_OP_TYPES or any(m in node.name for m in GRADIENT_NODE_MARKERS)
+                   for node in nodes)
+    except Exception:  # noqa: BLE001 - not a GraphDef: TensorFlow itself will complain
+        return False
+
+
+def _install_op_level_detectors(record=_record) -> None:
+    """Gradient ops reached without the tape: the raw SymbolicGradient op (eager, or built into a
+    graph) and GraphDefs that carry a gradient computation into a fresh graph."""
+    from tensorflow.python import pywrap_tfe
+    from tensorflow.python.framework import importer, ops
+
+    def fast_path(original):
+        def wrapper(*args, **kwargs):  # (ctx, op_name, name, *inputs_and_attrs)
+            if len(args) > 1 and args[1] in GRADIENT_OP_TYPES:
+                record(f"the {args[1]} op")
+            return original(*args, **kwargs)
+        return wrapper
+
+    def execute(original):
+        def wrapper(*args, **kwargs):  # (ctx_handle, device, op_name, inputs, attrs, num_outputs)
+            name = args[2] if len(args) > 2 else kwargs.get("op_name")
+            if isinstance(name, bytes):
+                name = name.decode(errors="replace")
+            if name in GRADIENT_OP_TYPES:
+                record(f"the {name} op")
+            return original(*args, **kwargs)
+        return wrapper
+
+    def create_op(original):
+        def wrapper(self, op_type, *args, **kwargs):
+            if op_type in GRADIENT_OP_TYPES:
+                record(f"the {op_type} op")
+            return original(self, op_type, *args, **kwargs)
+        return wrapper
+
+    def import_graph_def(original):
+        def wrapper(graph_def, *args, **kwargs):
+            if _graph_def_computes_gradients(graph_def):
+                record("an imported graph that computes gradients")
+            return original(graph_def, *args, **kwargs)
+        return wrapper
+
+    for owner, attr, make in ((pywrap_tfe, "TFE_Py_FastPathExecute", fast_path),
+                              (pywrap_tfe, "TFE_Py_Execute", execute),
+                              (ops.Graph, "_create_op_internal", create_op),
+                              (importer, "import_graph_def", import_graph_def)):
+        original = getattr(owner, attr, None)
+        if original is None or (id(owner), attr) in _installed:
+            continue
+        wrapped = make(original)
+        try:
+            setattr(owner, attr, wrapped)
+        except (AttributeError, TypeError):
+            continue
+        _installed[(id(owner), attr)] = (owner, attr, wrapped)
+    # tf.graph_util.import_graph_def and tf.compat.v1.import_graph_def are the same function object,
+    # bound to other names: point them at the wrapper too
+    wrapped = getattr(importer, "import_graph_def")
+    for owner in (tf.graph_util, tf.compat.v1):
+        try:
+            setattr(owner, "import_graph_def", wrapped)
+        except (AttributeError, TypeError):
+            pass
 
 
 def install_autodiff_detectors_once() -> None:
@@ -476,9 +570,15 @@ def run_call(module, call: records.Call) -> records.Outcome:
         if restore_spy:
             restore_spy()
     seconds = time.perf_counter() - started
-    used = _events_since(before)
-    if call.manual and not _detectors_intact():
-        used = used + ("(the grader's autodiff detectors were removed)",)
+
+    def autodiff_seen() -> tuple:
+        # read after the result became plain numbers: a lazy object whose .numpy() or __float__ runs
+        # the tape would otherwise compute its gradient after the window closed
+        used = _events_since(before)
+        if call.manual and not _detectors_intact():
+            used = used + (messages.DETECTORS_REMOVED,)
+        return used
+
     try:
         if not call.returns:
             plain = None
@@ -487,10 +587,13 @@ def run_call(module, call: records.Call) -> records.Outcome:
         else:
             plain = to_plain(value)
         after = tuple(after_state(spec, built) for spec, built in zip(call.args, args))
+        used = autodiff_seen()
     except BadValue as exc:
+        used = autodiff_seen()
         return records.Outcome("bad_value", message=f"{call.function}() {messages.learner_text(exc)}", seconds=seconds,
                                used_autodiff=used)
     except Exception as exc:  # noqa: BLE001
+        used = autodiff_seen()
         return records.Outcome("bad_value", message=f"{call.function}(): its result could not be read: "
                                f"{_exception_text(exc, getattr(module, '__file__', None))}",
                                seconds=seconds, used_autodiff=used)
@@ -595,6 +698,37 @@ def _capped(outcome):
     return data
 
 
+class _Guard:
+    """The child's own grading code as it was before the submission ran, and a test that it still is.
+
+    Learner code shares this process and can rebind anything in it (``child._events_since =
+    lambda start: ()``, a function's ``__code__``, ``wire.dumps``).  The serve loop calls through the
+    references kept here, and a manual call answered after any of them changed is reported as
+    using autodiff: the only thing the trusted side takes on the child's word is that log.  This
+    raises the bar; it is not a boundary (see the README's sandbox section).
+    """
+
+    def __init__(self):
+        self.run_call, self.capped, self.replace = run_call, _capped, dataclasses.replace
+        watched = [run_call, _capped, to_plain, after_state, describe_keras_model, _events_since,
+                   _event_count, _detectors_intact, _install_spy, wire.dumps, wire.loads]
+        here = sys.modules[__name__].__dict__
+        self._names = {name: here[name] for name in
+                       ("run_call", "_capped", "to_plain", "after_state", "describe_keras_model",
+                        "_events_since", "_event_count", "_detectors_intact", "_install_spy")}
+        self._code = [(f, f.__code__, f.__defaults__, f.__kwdefaults__) for f in watched]
+        self._wire = (wire.dumps, wire.loads)
+        self._outcome = (records.Outcome, records.Outcome.__init__)
+
+    def intact(self) -> bool:
+        here = sys.modules[__name__].__dict__
+        return (all(here.get(name) is value for name, value in self._names.items())
+                and all(f.__code__ is code and f.__defaults__ is defaults and f.__kwdefaults__ is kw
+                        for f, code, defaults, kw in self._code)
+                and (wire.dumps, wire.loads) == self._wire
+                and (records.Outcome, records.Outcome.__init__) == self._outcome)
+
+
 def serve(conn, path: str, module_name: str, limits: dict) -> None:
     """Entry point of a submission child (run by the fork server or a spawned interpreter).
 
@@ -609,6 +743,7 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
     os.close(out)
     _apply_limits(limits)
     install_autodiff_detectors()
+    guard = _Guard()  # before any learner code runs
     sys.path.insert(0, os.path.dirname(path))
     try:
         with open(path, "rb") as handle:
@@ -642,9 +777,11 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
             return
         if request is None:
             return
-        outcome = run_call(module, request)
+        outcome = guard.run_call(module, request)
         _reset_output()
-        conn.send_bytes(_capped(outcome))
+        if request.manual and not guard.intact():
+            outcome = guard.replace(outcome, used_autodiff=tuple(outcome.used_autodiff) + (messages.GRADER_MODIFIED,))
+        conn.send_bytes(guard.capped(outcome))
 
 
 def serve_fd(fd: int, path: str, module_name: str, limits: dict) -> None:

@@ -29,7 +29,10 @@ def cmd_grade(args) -> int:
         return 2
     print(render_text(report, color=sys.stdout.isatty()))
     if args.json:
-        Path(args.json).write_text(json.dumps(to_gradescope(report), indent=2))
+        from autograder.batch import write_atomically
+
+        # atomically, replacing (never writing through) a file or symlink a child may have planted there
+        write_atomically(Path(args.json), json.dumps(to_gradescope(report), indent=2))
         print(f"wrote {args.json}")
     return 0
 

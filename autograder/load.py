@@ -51,6 +51,17 @@ def read_bytes(path: str, limit: int) -> bytes:
     return data
 
 
+def _is_kit_test_cell(cell: dict) -> bool:
+    """An nbgrader autograder-test cell (graded, not a solution): the course's, not the student's.
+
+    It calls the kit's in-kernel grader (``autograder.notebook.check``), which the sandboxed child
+    cannot import (the kit is hidden from it) and which would only grade the same code again.
+    """
+    meta = cell.get("metadata")
+    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return isinstance(nbgrader, dict) and nbgrader.get("grade") is True and not nbgrader.get("solution")
+
+
 def notebook_code(path: str) -> str:
     """The code cells of a notebook as one Python file; IPython magics and shell escapes are dropped.
 
@@ -66,7 +77,7 @@ def notebook_code(path: str) -> str:
         raise ValueError("it is JSON but not a notebook (no list of cells)")
     chunks = []
     for cell in notebook.get("cells", []):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code" or _is_kit_test_cell(cell):
             continue
         source = cell.get("source", "")
         if isinstance(source, list):

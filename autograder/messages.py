@@ -66,3 +66,7 @@ def learner_text(text, limit: int = MAX_LEARNER_TEXT) -> str:
         more = max(total - limit, len(text) - limit)
         text = shown + CUT.format(more=more)
     return text
+
+# Entries of an Outcome's used_autodiff when the child's own detection cannot be trusted any more.
+DETECTORS_REMOVED = "its process removed the grader's autodiff detectors"
+GRADER_MODIFIED = "its process rewrote the grader's own code, so nothing it reports can be trusted"

@@ -17,6 +17,7 @@ from autograder import grade, load
 from autograder.check import Learner
 from autograder.checks import all_exercises
 from autograder.records import CheckResult
+from autograder.report import fmt_points
 from autograder.rubric import Rubric
 from autograder.run import Limits, Sandbox
 
@@ -90,7 +91,7 @@ class CheckItem(pytest.Item):
         if isinstance(excinfo.value, CheckFailed):
             result = excinfo.value.result
             # the report's headline already names the check (reportinfo): just the verdict
-            return f"{result.score:g}/{result.points:g} points: {result.message}"
+            return f"{fmt_points(result.score)}/{fmt_points(result.points)} points: {result.message}"
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):

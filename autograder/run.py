@@ -492,6 +492,26 @@ class Sandbox:
         return records.Outcome("crashed", message=f"{what} {detail}")
 
 
+class _NamespaceView:
+    """A notebook's globals seen as a module, without copying them.
+
+    A copy would break the spies (``Call.spy``): train looks ``backprop`` up in the notebook's own
+    globals, so the spy must be set there, not on a copy.
+    """
+
+    def __init__(self, namespace: dict):
+        object.__setattr__(self, "_namespace", namespace)
+
+    def __getattr__(self, name):
+        try:
+            return self._namespace[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, value):
+        self._namespace[name] = value
+
+
 class InProcess:
     """The Sandbox interface over functions living in *this* process (a notebook's kernel).
 
@@ -501,15 +521,11 @@ class InProcess:
     """
 
     def __init__(self, namespace):
-        import types
-
         from autograder import child
 
         self._child = child
         if isinstance(namespace, dict):
-            module = types.ModuleType("submission")
-            module.__dict__.update(namespace)
-            namespace = module
+            namespace = _NamespaceView(namespace)
         self._module = namespace
         child.install_autodiff_detectors_once()
 

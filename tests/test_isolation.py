@@ -42,6 +42,16 @@ def processes_running(pattern: str, uids=None) -> list:
     return found
 
 
+def exercise_of(path: Path) -> str:
+    """Hostile files are graded as ex01 unless named ``exNN__what.py``: then as exercise NN."""
+    from autograder.checks import all_exercises
+
+    if "__" not in path.stem:
+        return "ex01_tape_basics"
+    number = path.stem.split("__", 1)[0]
+    return next(name for name in all_exercises() if name.startswith(number + "_"))
+
+
 @pytest.mark.parametrize("path", HOSTILE, ids=[p.stem for p in HOSTILE])
 def test_hostile_submission_is_contained(path, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a fake results.json written "here" must not matter
@@ -51,8 +61,9 @@ def test_hostile_submission_is_contained(path, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     must, may = expectation(path)
     (tmp_path / "other_student").mkdir()  # what a child must not see: a classmate's work
-    shutil.copy(path, tmp_path / "other_student" / "ex01_tape_basics.py")
-    target = tmp_path / "ex01_tape_basics.py"
+    exercise = exercise_of(path)
+    shutil.copy(path, tmp_path / "other_student" / f"{exercise}.py")
+    target = tmp_path / f"{exercise}.py"
     shutil.copy(path, target)
     issued_before = len(jail.issued)
     listener = socket.create_server(("127.0.0.1", 47613)) if path.stem == "network_probe" else None

@@ -77,3 +77,14 @@ def test_a_symlinked_notebook_is_not_followed(tmp_path):
     os.symlink(tmp_path / "real.ipynb", tmp_path / "ex01_tape_basics.ipynb")
     code = load.load(tmp_path / "ex01_tape_basics.ipynb").code
     assert "secret" not in code and "symbolic link" in code
+
+
+def test_the_courses_test_cells_are_left_out_of_a_graded_notebook():
+    """nbgrader's locked test cells call the kit's in-kernel grader, which the sandboxed child cannot
+    import; the student's solution cells stay."""
+    source = ROOT / "nbgrader-course" / "source" / "ex01_tape_basics" / "ex01_tape_basics.ipynb"
+    code = load.notebook_code(str(source))
+    assert "autograder.notebook" not in code
+    assert "def grad_of_square(w0):" in code
+    cells = json.loads(source.read_text())["cells"]
+    assert any("autograder.notebook" in "".join(c["source"]) for c in cells)  # the test cells were there
