@@ -92,32 +92,137 @@ def notebook_code(path: str) -> str:
     return "\n\n# %%\n".join(chunks) + "\n"
 
 
-def _exercise_of(path: Path) -> str | None:
+# How browsers and LMSs rename a download that already exists: "ex04_manual_backprop (1).py",
+# "ex04_manual_backprop-2.py".  Jupyter's "ex04_manual_backprop-checkpoint.ipynb" is not one of them.
+_UPLOAD_SUFFIX = re.compile(r"(?: ?\(\d{1,3}\)|-\d{1,3})$")
+
+# Folders that never hold the student's work: editor and OS droppings, caches, Jupyter checkpoints.
+_SKIPPED_FOLDERS = {"__MACOSX", "__pycache__", "node_modules"}
+MAX_DEPTH = 12  # a student's tree deeper than this is not searched further (a link farm, a bomb)
+MAX_ENTRIES = 20_000  # directory entries looked at per folder given
+
+
+def exercise_of_name(name: str) -> str | None:
+    """The exercise a file name is for (``exNN_topic.py``/``.ipynb``, upload suffix allowed), or None."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or f".{suffix}" not in (".py", ".ipynb"):
+        return None
     known = all_exercises()
-    if path.suffix in (".py", ".ipynb") and path.stem in known:
-        return path.stem
-    return None
+    if stem in known:
+        return stem
+    base = _UPLOAD_SUFFIX.sub("", stem)
+    return base if base != stem and base in known else None
 
 
-def find(paths) -> list[Path]:
-    """The exercise files named by ``paths`` (files, or directories searched one level deep)."""
+def is_upload_copy(name: str) -> bool:
+    """True when the name only matches an exercise after removing an upload suffix."""
+    exercise = exercise_of_name(name)
+    return exercise is not None and name.rpartition(".")[0] != exercise
+
+
+def _exercise_of(path: Path) -> str | None:
+    return exercise_of_name(Path(path).name)
+
+
+def _preference(relative: str):
+    """Which of several files for one exercise in one submission is graded: the exact name before
+    an upload copy, the shallowest, a .py before a notebook, then by name (so the choice is stable)."""
+    name = relative.rsplit("/", 1)[-1]
+    return (is_upload_copy(name), relative.count("/"), name.endswith(".ipynb"), relative)
+
+
+def choose(relatives) -> tuple[dict, list[str]]:
+    """``relatives``: the exercise files of one submission, as paths relative to it ("a/b/ex01.py").
+
+    Returns {exercise: the one to grade} and notes saying, for the instructor, which file was
+    graded when its name or place was not the plain one and which files were left out."""
+    candidates: dict = {}
+    for relative in relatives:
+        exercise = exercise_of_name(relative.rsplit("/", 1)[-1])
+        if exercise:
+            candidates.setdefault(exercise, []).append(relative)
+    chosen, notes = {}, []
+    for exercise in sorted(candidates):
+        ranked = sorted(candidates[exercise], key=_preference)
+        best = chosen[exercise] = ranked[0]
+        name = best.rsplit("/", 1)[-1]
+        if is_upload_copy(name) or "/" in best:
+            how = " and ".join(part for part in (
+                f"under the upload name {name!r}" if is_upload_copy(name) else "",
+                f"found in the subfolder {best.rsplit('/', 1)[0]}/" if "/" in best else "") if part)
+            notes.append(f"{exercise}: graded {best} ({how})")
+        if len(ranked) > 1:
+            notes.append(f"{exercise}: graded {best}; not graded: {', '.join(ranked[1:])}")
+    return chosen, notes
+
+
+def walk(folder: Path) -> list[str]:
+    """Every file under ``folder``, at any depth, as a relative POSIX path.
+
+    Hidden folders (``.ipynb_checkpoints``, ``.git``) and junk folders are skipped, symlinked folders
+    are not entered (a link could lead anywhere on the grader's machine), and the search is bounded.
+    A symlinked *file* is listed: reading it is refused later, which gives that exercise a zero with
+    the reason instead of silently ignoring it."""
+    found, seen = [], 0
+    stack = [(Path(folder), "")]
+    while stack:
+        current, prefix = stack.pop()
+        try:
+            entries = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > MAX_ENTRIES:
+                return sorted(found)
+            relative = f"{prefix}{entry.name}"
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if (not entry.name.startswith(".") and entry.name not in _SKIPPED_FOLDERS
+                            and prefix.count("/") < MAX_DEPTH):
+                        stack.append((Path(entry.path), relative + "/"))
+                elif entry.is_file(follow_symlinks=True) or entry.is_symlink():
+                    found.append(relative)
+            except OSError:
+                continue
+    return sorted(found)
+
+
+def _found(paths) -> list[tuple[int, Path]]:
+    """(index of the path given, file) for every exercise file named by ``paths``; a folder's files
+    are searched at any depth and, where one exercise has several, the preferred one is kept."""
     found = []
-    for raw in paths:
+    for index, raw in enumerate(paths):
         path = Path(raw)
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise UsageError(f"{raw}: no such file or directory")
         if path.is_dir():
-            matches = sorted(p for p in path.iterdir() if p.is_file() and _exercise_of(p))
-            if not matches:
+            chosen, _notes = choose(walk(path))
+            if not chosen:
                 names = ", ".join(f"{name}.py" for name in all_exercises())
-                raise UsageError(f"{raw}: no exercise file in this directory (expected any of: {names})")
-            found.extend(matches)
+                raise UsageError(f"{raw}: no exercise file in this directory or below it (expected any of: {names})")
+            found.extend((index, path / relative) for relative in sorted(chosen.values()))
         elif _exercise_of(path):
-            found.append(path)
+            found.append((index, path))
         else:
             raise UsageError(f"{raw}: not an exercise file: the name must be one of "
                              f"{', '.join(all_exercises())} with .py or .ipynb")
     return found
+
+
+def find(paths) -> list[Path]:
+    """The exercise files named by ``paths`` (files, or folders searched at any depth)."""
+    return [path for _index, path in _found(paths)]
+
+
+def discovery_notes(paths) -> list[str]:
+    """What ``find`` chose in each folder of ``paths`` that a reader should know (upload names,
+    subfolders, files left out), for a report."""
+    notes = []
+    for raw in paths:
+        if Path(raw).is_dir():
+            notes.extend(choose(walk(Path(raw)))[1])
+    return notes
 
 
 def load(path: Path, workdir: str | None = None) -> Submission:
@@ -135,16 +240,17 @@ def load(path: Path, workdir: str | None = None) -> Submission:
 
 
 def load_all(paths) -> list[Submission]:
-    """Every exercise file under ``paths``; when both .py and .ipynb exist for one exercise, the .py wins."""
+    """Every exercise file under ``paths``; within one folder the preferred file per exercise wins
+    (see ``choose``); the same exercise from two different paths given is a usage error."""
     chosen: dict = {}
-    for path in find(paths):
+    for index, path in _found(paths):
         exercise = _exercise_of(path)
         if exercise in chosen:
-            other = chosen[exercise]
-            if other.parent != path.parent:
+            other_index, other = chosen[exercise]
+            if other_index != index and other.parent != path.parent:
                 raise UsageError(f"two files for {exercise}: {other} and {path}; one submission at a time "
                                  "(use `autograder batch` for a class)")
-            if path.suffix == ".ipynb":
+            if _preference(path.name) > _preference(other.name):
                 continue
-        chosen[exercise] = path
-    return [load(path) for _, path in sorted(chosen.items())]
+        chosen[exercise] = (index, path)
+    return [load(path) for _, (_index, path) in sorted(chosen.items())]

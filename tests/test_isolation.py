@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import api, batch, jail, run
+from autograder import api, batch, jail, messages, run
 from autograder.records import Call
 from autograder.rubric import Rubric
 from test_submissions import expectation, lost_functions
@@ -284,3 +284,20 @@ def test_killing_the_grader_leaves_no_server_or_child(tmp_path):
     alive = [pid for pid in family if Path(f"/proc/{pid}").exists()
              and Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"]
     assert not alive, f"processes outlived the grader: {alive}"
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("ex04__symbolic_gradient_op", "the SymbolicGradient op"),
+    ("ex04__graph_def_copy", "a graph that computes gradients"),
+    ("ex04__lazy_tape_value", "tf.GradientTape"),
+    ("ex04__rebinds_autodiff_log", messages.GRADER_MODIFIED),
+])
+def test_autodiff_is_seen_however_it_is_reached(name, reason, tmp_path):
+    """Each road around the tape is named in sigmoid_prime's message: the point is lost for the right reason."""
+    target = tmp_path / "ex04_manual_backprop.py"
+    shutil.copy(Path(__file__).parent / "hostile" / f"{name}.py", target)
+    report = api.grade_paths([str(target)], Rubric.load(), LIMITS)
+    lost = [r for r in report.results if r.function == "sigmoid_prime"]
+    assert lost and all(r.score == 0 for r in lost)
+    assert all("must compute the gradient by hand" in r.message and reason in r.message for r in lost), \
+        [r.message for r in lost]

@@ -1,4 +1,4 @@
-"""expect: lose sigmoid_prime; maybe output_delta, hidden_delta, backprop, train
+"""expect: lose sigmoid_prime; maybe output_delta, hidden_delta, backprop, train, forward, tape_gradients, sgd_update
 Traces sigmoid's gradient with a tape at import, copies the graph through a GraphDef into a fresh function, and calls that.
 """
 import tensorflow as tf

@@ -1,4 +1,4 @@
-"""expect: lose sigmoid_prime; maybe output_delta, hidden_delta, backprop, train
+"""expect: lose sigmoid_prime; maybe output_delta, hidden_delta, backprop, train, forward, tape_gradients, sgd_update
 Returns an object that runs the tape only when the grader reads its numbers (.numpy() / __array__), after the call.
 """
 import numpy as np

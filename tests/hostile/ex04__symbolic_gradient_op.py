@@ -1,4 +1,4 @@
-"""expect: lose sigmoid_prime; maybe output_delta, hidden_delta, backprop, train
+"""expect: lose sigmoid_prime; maybe output_delta, hidden_delta, backprop, train, forward, tape_gradients, sgd_update
 Computes the derivative with the raw SymbolicGradient op on a defined function, bypassing the tape.
 """
 import tensorflow as tf
