@@ -23,7 +23,7 @@ def cmd_grade(args) -> int:
 
     try:
         rubric = Rubric.load(args.rubric)
-        report = api.grade_paths(args.paths, rubric, _limits(args))
+        report = api.grade_paths(args.paths, rubric, _limits(args), exercises=args.exercises)
     except (load.UsageError, RubricError) as exc:
         print(f"autograder grade: {exc}", file=sys.stderr)
         return 2
@@ -37,6 +37,19 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def cmd_gradescope(args) -> int:
+    from autograder import gradescope
+    from autograder.rubric import RubricError
+
+    try:
+        bundle = gradescope.build(Path(args.out), rubric_file=args.rubric, exercises=args.exercises)
+    except (RubricError, gradescope.BundleError) as exc:
+        print(f"autograder gradescope: {exc}", file=sys.stderr)
+        return 2
+    print(bundle.summary())
+    return 0
+
+
 def cmd_check(args) -> int:
     from autograder import student
 
@@ -47,19 +60,82 @@ def cmd_batch(args) -> int:
     from autograder import batch, load
     from autograder.rubric import Rubric, RubricError
 
-    from autograder.report import fmt_points
-
-    def progress(index, total, name, report):
-        print(f"[{index}/{total}] {name}: {fmt_points(report.score)}/{fmt_points(report.max_score)}", flush=True)
-
+    exercises = None
+    if getattr(args, "exercises", None):
+        exercises = [name.strip() for name in args.exercises.split(",") if name.strip()]
+    out = Path(args.out)
     try:
         rubric = Rubric.load(args.rubric)
-        batch.grade_class(Path(args.root), Path(args.out), rubric, _limits(args), progress)
+        with _BatchProgress() as progress:
+            batch.grade_class(Path(args.root), out, rubric, _limits(args), progress.update, workers=args.workers,
+                              force=args.force, scheduler=args.scheduler, exercises=exercises)
     except (load.UsageError, RubricError) as exc:
         print(f"autograder batch: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {Path(args.out) / 'scores.csv'} and one folder per student")
+    print(f"wrote {out / 'gradebook.csv'}, {out / 'summary.md'} and one folder per student")
     return 0
+
+
+class _BatchProgress:
+    """A rich progress bar (rate, ETA) on a terminal; elsewhere (a log, CI) one plain line per student."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.console = Console(stderr=False)
+        self.bar = None
+        self.task = None
+        self.started = None
+        self.fresh = 0  # students graded in this run (the rate and ETA are over these only)
+
+    def __enter__(self):
+        import time
+
+        self.started = time.monotonic()
+        if self.console.is_terminal:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
+
+            self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                                TimeRemainingColumn(), TextColumn("{task.fields[last]}"), console=self.console)
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def update(self, event) -> None:
+        import time
+
+        from autograder.report import fmt_points
+
+        record = event.record
+        score = sum(r["score"] for r in record["results"])
+        top = sum(r["points"] for r in record["results"])
+        elapsed = time.monotonic() - self.started
+        if not event.skipped:
+            self.fresh += 1
+        rate = self.fresh / elapsed * 60 if elapsed > 0 and self.fresh else 0.0
+        left = event.total - event.done
+        eta = f"{left * elapsed / self.fresh:.0f} s" if self.fresh else "?"
+        what = "already graded" if event.skipped else f"{fmt_points(score)}/{fmt_points(top)}"
+        if record["error"]:
+            what += f" (grading failed: {record['error']})"
+        if self.bar is not None:
+            if self.task is None:
+                self.task = self.bar.add_task("grading", total=event.total, rate="", last="")
+            # rich's own speed would count the skipped students too: the rate shown is this run's
+            self.bar.update(self.task, completed=event.done, rate=f"{rate:.1f} students/min",
+                            last=f"{event.student}: {what}")
+            for note in record["notes"] if not event.skipped else ():
+                self.bar.console.print(f"  note: {event.student}: {note}")
+        else:
+            print(f"[{event.done}/{event.total}] {event.student}: {what}"
+                  + ("" if event.skipped else f"  ({rate:.1f} students/min, ETA {eta})"), flush=True)
+            for note in record["notes"] if not event.skipped else ():
+                print(f"  note: {event.student}: {note}", flush=True)
 
 
 def _kit_root(args) -> Path:
@@ -119,6 +195,12 @@ def _add_limit_options(parser) -> None:
     parser.add_argument("--memory-gib", type=float, default=2.0, help="memory limit of a submission (default 2)")
 
 
+def _add_exercises_option(parser) -> None:
+    parser.add_argument("--exercises", metavar="LIST",
+                        help="the assignment's exercises, e.g. ex04,ex05 or ex04_manual_backprop (default: the "
+                             "rubric's [assignment] exercises, else all); scored out of their own points")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description="backprop-kit: grade backpropagation exercises")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("paths", nargs="+")
     grade.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
     grade.add_argument("--rubric", metavar="FILE", help="a TOML file overriding points, tolerances, budgets")
+    _add_exercises_option(grade)
     _add_limit_options(grade)
     grade.set_defaults(handler=cmd_grade)
 
@@ -138,11 +221,28 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--html", metavar="FILE", help="also write a feedback page (scores, messages, plots) to FILE")
     check.add_argument("--poll", type=float, default=0.3, help=argparse.SUPPRESS)
     check.add_argument("--rubric", metavar="FILE", help=argparse.SUPPRESS)
+    _add_exercises_option(check)
     check.set_defaults(handler=cmd_check)
 
-    batch = sub.add_parser("batch", help="grade a class: ROOT holds one folder per student")
+    gradescope = sub.add_parser("gradescope", help="build Gradescope's autograder.zip (setup.sh, run_autograder, "
+                                                   "the kit as a wheel, the rubric)")
+    gradescope.add_argument("--out", default="autograder.zip", help="the zip to write (default autograder.zip)")
+    gradescope.add_argument("--rubric", metavar="FILE",
+                            help="a TOML file overriding points, tolerances, budgets, hidden checks")
+    _add_exercises_option(gradescope)
+    gradescope.set_defaults(handler=cmd_gradescope)
+
+    batch = sub.add_parser("batch", help="grade a class: ROOT holds one folder or .zip per student "
+                                         "(or is an nbgrader course with submitted/<student>/<assignment>/)")
     batch.add_argument("root")
-    batch.add_argument("--out", required=True, help="folder for scores.csv and each student's results.json")
+    batch.add_argument("--out", required=True,
+                       help="folder for gradebook.csv, summary.md and one folder per student (results.json, ...)")
+    batch.add_argument("--workers", type=int, default=1,
+                       help="grading worker processes, each with its own fork server (default 1)")
+    batch.add_argument("--force", action="store_true",
+                       help="grade every student again (default: skip students already graded from the same files)")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on a Dask cluster (tcp://host:8786) instead of local worker processes")
     batch.add_argument("--rubric", metavar="FILE", help="a TOML file overriding points, tolerances, budgets")
     _add_limit_options(batch)
     batch.set_defaults(handler=cmd_batch)
@@ -164,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Optional packages -> the extra of pyproject.toml that installs them.  The README's first command
 # installs the kit without extras, so a command that needs one of these must say how to get it in
 # one line instead of dying with a traceback.
-OPTIONAL = {"nbformat": "nbgrader", "nbgrader": "nbgrader"}
+OPTIONAL = {"nbformat": "nbgrader", "nbgrader": "nbgrader", "distributed": "dask", "dask": "dask"}
 
 
 def missing_dependency(exc: ImportError, command: str) -> str | None:

@@ -201,9 +201,15 @@ def kill_uid(uid: int | None, seconds: float = 5.0) -> bool:
     """SIGKILL every process of ``uid`` until none is left (the uid is this child's alone)."""
     if uid is None or uid < UID_BASE:
         return True
+    return kill_until_gone(lambda: processes_of_uid(uid), seconds)
+
+
+def kill_until_gone(find, seconds: float) -> bool:
+    """SIGKILL what ``find()`` lists until it lists nothing (a fork between two looks is caught next
+    round); False if processes were still there after ``seconds``."""
     deadline = time.monotonic() + seconds
     while True:
-        left = processes_of_uid(uid)
+        left = find()
         if not left:
             return True
         for pid in left:
@@ -328,19 +334,7 @@ class Cgroup:
                 _write(self.dirs[0], "cgroup.kill", 1)
             except OSError:
                 pass
-        deadline = time.monotonic() + seconds
-        while True:
-            left = self.pids()
-            if not left:
-                return True
-            for pid in left:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.01)
+        return kill_until_gone(self.pids, seconds)
 
     def remove(self) -> None:
         for folder in reversed(self.dirs):

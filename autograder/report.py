@@ -40,8 +40,19 @@ def render_text(report: Report, color: bool = False) -> str:
     return "\n".join(lines)
 
 
-def to_gradescope(report: Report) -> dict:
-    """Gradescope's autograder results.json: score, max_score, execution_time and one test per check."""
+def to_gradescope(report: Report, rubric=None) -> dict:
+    """Gradescope's autograder results.json: score, max_score, execution_time and one test per check.
+
+    A hidden check (the rubric's ``[hidden] checks``) gets the rubric's ``hidden.visibility``
+    (``after_due_date`` by default) instead of ``visible``; without ``rubric``, the report's own
+    record of which checks are hidden (``api.grade_paths`` puts it in ``meta``) is used.
+    """
+    if rubric is not None:
+        hidden = rubric.hidden_keys()
+        hidden_visibility = rubric.hidden_visibility
+    else:
+        hidden = {tuple(entry.split("/", 1)) for entry in report.meta.get("hidden", ())}
+        hidden_visibility = report.meta.get("hidden_visibility", "after_due_date")
     tests = []
     for number, r in enumerate(report.results, start=1):
         tests.append({
@@ -51,7 +62,7 @@ def to_gradescope(report: Report) -> dict:
             "max_score": r.points,
             "status": "passed" if r.passed else "failed",
             "output": r.message or "passed",
-            "visibility": "visible",
+            "visibility": hidden_visibility if (r.exercise, r.check_id) in hidden else "visible",
         })
     result = {
         "score": round(report.score, 4),

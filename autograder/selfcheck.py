@@ -33,6 +33,8 @@ import pytest
 
 EXERCISE_FILE = re.compile(r"^ex\d\d_\w+\.(py|ipynb)$")
 PLUGIN_NAME = "backprop-kit-selfcheck"
+HIDDEN_NOTE = ("{count} hidden check(s) not run here: your instructor grades them and shows them after the "
+               "due date (the rubric's [hidden] checks)")
 DISAGREEMENT = ("note: pytest showed {count} failing check(s) as passed or skipped ({names}); a conftest.py or "
                 "plugin changed pytest's reports. The score below is the grader's own.")
 
@@ -68,7 +70,14 @@ def pytest_configure(config) -> None:
         rubric = Rubric.load()
     except RubricError as exc:
         raise pytest.UsageError(f"backprop-kit: {exc}") from None
-    config.pluginmanager.register(SelfCheck(load.load_all(paths), rubric), PLUGIN_NAME)
+    try:
+        wanted = rubric.exercises()
+    except RubricError as exc:
+        raise pytest.UsageError(f"backprop-kit: {exc}") from None
+    # an exercise outside the assignment ([assignment] exercises) is neither graded nor counted
+    submissions = [s for s in load.load_all(paths) if s.exercise in wanted]
+    if submissions:
+        config.pluginmanager.register(SelfCheck(submissions, rubric), PLUGIN_NAME)
 
 
 class SelfCheck:
@@ -103,6 +112,20 @@ class SelfCheck:
         number = submission.exercise.split("_", 1)[0]  # the node's name: `-k backprop` must not match ex04's file
         return [ExerciseFile.from_parent(parent, path=file_path, name=number, submission=submission,
                                          engine=self.engine)]
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, session, config, items):
+        """Hidden checks (the rubric's [hidden] checks) are graded only by the instructor: not here."""
+        from autograder.plugin import CheckItem
+
+        hidden = [item for item in items if isinstance(item, CheckItem) and item.parent.engine is self.engine
+                  and self.rubric.is_hidden(item.parent.exercise.name, item.check.key)]
+        if hidden:
+            config.hook.pytest_deselected(items=hidden)
+            items[:] = [item for item in items if item not in hidden]
+
+    def visible_checks(self, exercise) -> list:
+        return [c for c in exercise.checks if not self.rubric.is_hidden(exercise.name, c.key)]
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
@@ -155,12 +178,16 @@ class SelfCheck:
         for item in self.selected.values():
             got = results.get((item.parent.submission.source, item.check.key))
             failed = failed or got is None or not got.passed
-        lines, idle, total, total_max = [], [], 0.0, 0.0
+        lines, idle, total, total_max, hidden = [], [], 0.0, 0.0, 0
         for submission in self.submissions:
             exercise = all_exercises()[submission.exercise]
-            got = [results.get((submission.source, c.key)) for c in exercise.checks]
+            checks = self.visible_checks(exercise)  # a hidden check is neither run nor counted here
+            hidden += len(exercise.checks) - len(checks)
+            if not checks:
+                continue
+            got = [results.get((submission.source, c.key)) for c in checks]
             score = sum(r.score for r in got if r is not None)
-            most = sum(self.rubric.points(exercise.name, c.key) for c in exercise.checks)
+            most = sum(self.rubric.points(exercise.name, c.key) for c in checks)
             total, total_max = total + score, total_max + most
             not_run = sum(r is None for r in got)
             if not_run == len(got):
@@ -171,6 +198,8 @@ class SelfCheck:
             lines.append((f"{exercise.name}: {fmt_points(score)}/{fmt_points(most)} points{note}", style))
         if idle:
             lines.append((f"not run (no points): {', '.join(idle)}", "yellow"))
+        if hidden:
+            lines.append((HIDDEN_NOTE.format(count=hidden), "yellow"))
         misshown = [nodeid for nodeid, item in self.selected.items()
                     if (r := results.get((item.parent.submission.source, item.check.key))) is not None
                     and not r.passed and self.shown.get(nodeid) not in (None, "failed")]

@@ -40,15 +40,24 @@ def is_training(check) -> bool:
 class _Session:
     """A pytest plugin for one grading run: drops training checks (--quick), drives the progress bar."""
 
-    def __init__(self, progress, quick: bool):
+    def __init__(self, progress, quick: bool, rubric=None):
         self.progress = progress
         self.quick = quick
+        self.rubric = rubric
         self.skipped: list = []  # (exercise, check key) left out by --quick
+        self.hidden: list = []  # (exercise, check key) left out as hidden by the rubric
         self.tasks: dict = {}
         self.interrupted = False
 
-    @pytest.hookimpl(trylast=True)
+    @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, session, config, items):
+        # hidden checks are the instructor's: graded by `autograder grade`, never run or shown here
+        if self.rubric is not None and self.rubric.hidden_keys():
+            hidden = [i for i in items if self.rubric.is_hidden(i.parent.exercise.name, i.check.key)]
+            if hidden:
+                config.hook.pytest_deselected(items=hidden)
+                items[:] = [i for i in items if i not in hidden]
+                self.hidden = [(i.parent.exercise.name, i.check.key) for i in hidden]
         if not self.quick:
             return
         keep, drop = [], []
@@ -92,7 +101,7 @@ def grade(submissions, rubric, console, quick: bool = False, limits=None) -> Rep
     run.warm_up()
     progress = Progress(SpinnerColumn(), TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal)
-    session = _Session(progress, quick)
+    session = _Session(progress, quick, rubric)
     with progress:
         # --capture=no: pytest must not swallow the progress display (learner output never gets
         # here: it goes to a file in the sandbox child)
@@ -107,11 +116,12 @@ def grade(submissions, rubric, console, quick: bool = False, limits=None) -> Rep
     results, problems = [], []
     for submission in sorted(submissions, key=lambda s: order.index(s.exercise)):
         got = engine.results.get(submission.source, [])
-        if not got and not any(name == submission.exercise for name, _ in session.skipped):
+        left_out = session.skipped + session.hidden
+        if not got and not any(name == submission.exercise for name, _ in left_out):
             problems.append(f"{submission.source}: the grader produced no result")
         results.extend(got)
     return Report(results=tuple(results), problems=tuple(problems), seconds=time.perf_counter() - started,
-                  meta={"files": [s.source for s in submissions], "skipped": session.skipped,
+                  meta={"files": [s.source for s in submissions], "skipped": session.skipped, "hidden": session.hidden,
                         "warnings": list(getattr(engine, "notes", ()))})
 
 
@@ -348,6 +358,10 @@ def render(report: Report, console, exercises=None) -> None:
     skipped = report.meta.get("skipped") or []
     if skipped:
         console.print(f"[dim]skipped {len(skipped)} training checks (--quick)[/]")
+    hidden = report.meta.get("hidden") or []
+    if hidden:
+        console.print(f"[dim]{len(hidden)} hidden check(s) not run here: your instructor grades them and "
+                      "shows them after the due date[/]")
     console.print(f"[bold]Total: {fmt_points(report.score)}/{fmt_points(report.max_score)} points[/]"
                   f" [dim]({report.seconds:.1f} s)[/]")
     hint = first_to_fix(report)
@@ -380,6 +394,7 @@ class Options:
     html: str | None = None
     poll: float = POLL_SECONDS
     rubric: str | None = None
+    exercises: str | None = None  # "ex04,ex05": only these exercises (default: the rubric's assignment)
 
 
 def snapshot(paths) -> dict:
@@ -419,9 +434,15 @@ def check(options: Options, console=None) -> int:
     from autograder.rubric import Rubric, RubricError
 
     console = console or Console(highlight=False)
+    from autograder.api import selected_exercises
+
     try:
         rubric = Rubric.load(options.rubric)
-        submissions = load.load_all(options.paths)
+        wanted = selected_exercises(rubric, options.exercises)
+        submissions = [s for s in load.load_all(options.paths) if s.exercise in wanted]
+        if not submissions:
+            raise load.UsageError(f"no exercise file of this assignment ({', '.join(wanted)}) in "
+                                  f"{', '.join(map(str, options.paths))}")
     except (load.UsageError, RubricError) as exc:
         console.print(f"[red]autograder check: {escape(str(exc))}[/]")
         return 2
@@ -434,10 +455,10 @@ def check(options: Options, console=None) -> int:
     latest: dict = {}  # exercise -> its latest results
     for result in report.results:
         latest.setdefault(result.exercise, []).append(result)
-    return _watch(options, rubric, console, latest)
+    return _watch(options, rubric, console, latest, wanted)
 
 
-def _watch(options: Options, rubric, console, latest: dict) -> int:
+def _watch(options: Options, rubric, console, latest: dict, wanted=None) -> int:
     def stop(signum, frame):
         raise KeyboardInterrupt
 
@@ -459,7 +480,9 @@ def _watch(options: Options, rubric, console, latest: dict) -> int:
             if not changed:
                 continue
             started = time.perf_counter()
-            subs = load.load_all(changed)
+            subs = [s for s in load.load_all(changed) if wanted is None or s.exercise in wanted]
+            if not subs:  # a file of an exercise outside the assignment: nothing to re-grade
+                continue
             names = ", ".join(Path(s.source).name for s in subs)
             console.rule(f"[bold]{escape(names)} changed: re-grading", style="dim")
             report = grade(subs, rubric, console, options.quick)
@@ -482,7 +505,7 @@ def _watch(options: Options, rubric, console, latest: dict) -> int:
 def main(args) -> int:
     """The ``autograder check`` handler (args from cli.build_parser)."""
     options = Options(paths=args.paths or [os.getcwd()], quick=args.quick, watch=args.watch, html=args.html,
-                      poll=args.poll, rubric=args.rubric)
+                      poll=args.poll, rubric=args.rubric, exercises=getattr(args, "exercises", None))
     try:
         return check(options)
     except KeyboardInterrupt:

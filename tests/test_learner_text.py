@@ -40,7 +40,7 @@ def assert_no_forgery(out: str, total: str):
     lines = out.splitlines()
     # no line of the report starts with learner text: a forged PASS or Total line stays inside its message
     assert not [line for line in lines if line.lstrip().startswith(("PASS 72", "Total: 72"))], out[:3000]
-    assert [line for line in lines if line.startswith("Total:")] == [next(l for l in lines if l.startswith("Total:"))]
+    assert [line for line in lines if line.startswith("Total:")] == [next(t for t in lines if t.startswith("Total:"))]
     assert re.search(total, out), out[-2000:]
     assert len(out) < 40_000, len(out)  # 1 MB of learner text, a few KB per message at most
 
