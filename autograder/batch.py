@@ -32,6 +32,7 @@ import os
 import re
 import stat
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -450,6 +451,9 @@ def _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, fini
                     else:
                         finished(name, report, error, seconds)
             if broken:
+                lost = sorted({*running.values(), *(n for n in queue[:1] if deaths[n])})
+                print(f"autograder batch: a worker process died while grading {', '.join(lost)}; "
+                      "starting new workers and grading again", file=sys.stderr, flush=True)
                 for future, name in running.items():  # every job still in flight died with the pool
                     deaths[name] += 1
                     if deaths[name] >= 2:

@@ -181,7 +181,7 @@ def walk(folder: Path) -> list[str]:
                     if (not entry.name.startswith(".") and entry.name not in _SKIPPED_FOLDERS
                             and prefix.count("/") < MAX_DEPTH):
                         stack.append((Path(entry.path), relative + "/"))
-                elif entry.is_file(follow_symlinks=True) or entry.is_symlink():
+                elif entry.is_file(follow_symlinks=False) or (entry.is_symlink() and not entry.is_dir()):
                     found.append(relative)
             except OSError:
                 continue
