@@ -25,7 +25,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
-import inspect
 import io
 import json
 import os
@@ -222,13 +221,7 @@ def grade_job(job: Job, rubric, limits, file_workers: int = 1, exercises=None) -
             else:
                 suffix = ".ipynb" if relative.endswith(".ipynb") else ".py"
                 Path(staging, f"{exercise}{suffix}").write_bytes(data)
-        options = {"workers": file_workers}
-        if exercises is not None:
-            # the assignment-subset selection (issue 12): passed on when this kit's pipeline has it
-            if "exercises" not in inspect.signature(api.grade_paths).parameters:
-                raise RuntimeError("this kit's api.grade_paths cannot grade a subset of the exercises")
-            options["exercises"] = exercises
-        report = api.grade_paths([staging], rubric, limits, **options)
+        report = api.grade_paths([staging], rubric, limits, workers=file_workers, exercises=exercises)
     # the staging folder is gone: name the student's own files instead
     originals = {f"{exercise}{'.ipynb' if relative.endswith('.ipynb') else '.py'}": relative
                  for exercise, relative, _data, _problem in job.files}
@@ -337,7 +330,7 @@ def _write_student(out: Path, student: Student, job: Job, fingerprint: str, repo
 
 def _salt(rubric, limits, exercises) -> str:
     """What else decides a grade: a record made under another rubric, limits or selection is stale."""
-    return repr((RECORD_VERSION, repr(rubric), repr(limits), sorted(exercises) if exercises else None))
+    return repr((RECORD_VERSION, repr(rubric), repr(limits), list(exercises)))
 
 
 def _failed(name: str, rubric, exercises, error: str, seconds: float = 0.0):
@@ -369,6 +362,9 @@ def grade_class(root: Path, out: Path, rubric, limits, progress=None, workers: i
     if not students:
         raise load.UsageError(f"{root}: no student folders or zips in it (expected one folder or .zip per student)")
     out.mkdir(parents=True, exist_ok=True)
+    # the assignment's exercises (--exercises, else the rubric's [assignment], else all), resolved once
+    # here so every worker grades the same selection and the gradebook has one column per exercise
+    exercises = api.selected_exercises(rubric, exercises)
     salt = _salt(rubric, limits, exercises)
     jobs = {s.name: read_job(s) for s in students}
     fingerprints = {name: job.fingerprint(salt) for name, job in jobs.items()}
@@ -382,7 +378,7 @@ def grade_class(root: Path, out: Path, rubric, limits, progress=None, workers: i
         else:
             todo.append(student.name)
     total = len(students)
-    _write_gradebook(out, students, records)
+    _write_gradebook(out, students, records, exercises)
     if progress:
         for name in sorted(records):
             progress(Progress(len([n for n in records if n <= name]), total, name, records[name], skipped=True))
@@ -390,7 +386,7 @@ def grade_class(root: Path, out: Path, rubric, limits, progress=None, workers: i
     def finished(name, report, error, seconds):
         record = _write_student(out, by_name[name], jobs[name], fingerprints[name], report, error, seconds)
         records[name] = record
-        _write_gradebook(out, students, records)
+        _write_gradebook(out, students, records, exercises)
         if progress:
             progress(Progress(len(records), total, name, record))
 
@@ -499,9 +495,10 @@ def _points(record: dict) -> dict:
     return per
 
 
-def _write_gradebook(out: Path, students, records: dict) -> None:
-    """Every student found, one row each: graded, failed (a zero with the error) or not yet graded."""
-    exercises = list(all_exercises())
+def _write_gradebook(out: Path, students, records: dict, exercises) -> None:
+    """Every student found, one row each: graded, failed (a zero with the error) or not yet graded;
+    one column per exercise of the assignment."""
+    exercises = list(exercises)
     table = io.StringIO()
     writer = csv.writer(table)
     writer.writerow(["student", *exercises, "total", "max", "status"])
@@ -629,6 +626,7 @@ def grade_student(folder: Path, rubric, limits) -> Report:
     """One student's folder (or zip), graded as the batch grades it; never raises for a bad hand-in."""
     folder = Path(folder)
     job = read_job(Student(folder.name, folder))
-    report, error, _seconds = _grade_in_worker(job, rubric, limits, api.default_workers(), None)
-    return report if report is not None else _nothing_found(rubric, f"grading failed: {error}")
+    selected = api.selected_exercises(rubric)
+    report, error, _seconds = _grade_in_worker(job, rubric, limits, api.default_workers(), selected)
+    return report if report is not None else _nothing_found(rubric, f"grading failed: {error}", selected)
 

@@ -60,15 +60,12 @@ def cmd_batch(args) -> int:
     from autograder import batch, load
     from autograder.rubric import Rubric, RubricError
 
-    exercises = None
-    if getattr(args, "exercises", None):
-        exercises = [name.strip() for name in args.exercises.split(",") if name.strip()]
     out = Path(args.out)
     try:
         rubric = Rubric.load(args.rubric)
         with _BatchProgress() as progress:
             batch.grade_class(Path(args.root), out, rubric, _limits(args), progress.update, workers=args.workers,
-                              force=args.force, scheduler=args.scheduler, exercises=exercises)
+                              force=args.force, scheduler=args.scheduler, exercises=args.exercises)
     except (load.UsageError, RubricError) as exc:
         print(f"autograder batch: {exc}", file=sys.stderr)
         return 2
@@ -243,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grade every student again (default: skip students already graded from the same files)")
     batch.add_argument("--scheduler", metavar="ADDRESS",
                        help="grade on a Dask cluster (tcp://host:8786) instead of local worker processes")
+    _add_exercises_option(batch)
     batch.add_argument("--rubric", metavar="FILE", help="a TOML file overriding points, tolerances, budgets")
     _add_limit_options(batch)
     batch.set_defaults(handler=cmd_batch)

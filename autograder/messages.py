@@ -70,3 +70,8 @@ def learner_text(text, limit: int = MAX_LEARNER_TEXT) -> str:
 # Entries of an Outcome's used_autodiff when the child's own detection cannot be trusted any more.
 DETECTORS_REMOVED = "its process removed the grader's autodiff detectors"
 GRADER_MODIFIED = "its process rewrote the grader's own code, so nothing it reports can be trusted"
+
+# tape.gradient gives None, not 0, for a result that does not depend on the source.
+UNCONNECTED_GRADIENT = ("Likely mistake: tape.gradient(p, x) returns None when p does not depend on x (a "
+                        "constant polynomial); the derivative is then 0: return 0.0 for None, or pass "
+                        "unconnected_gradients=tf.UnconnectedGradients.ZERO")

@@ -61,7 +61,10 @@ def run(args, cwd, env, log=None) -> float:
 
 def buggy_corpus(exercise: str) -> list[Path]:
     files = sorted((ROOT / "tests" / "submissions" / exercise).glob("*.py"))
-    return [f for f in files if f.read_text(encoding="utf-8").lstrip('"').startswith("expect: lose")]
+    # "Hostile" files hide autodiff in another process or thread: the kit's sandbox sees that from
+    # outside, nbgrader's in-kernel run cannot (README, trust caveat), so their scores differ by design
+    return [f for f in files if f.read_text(encoding="utf-8").lstrip('"').startswith("expect: lose")
+            and "Hostile" not in f.read_text(encoding="utf-8").split('"""')[1]]
 
 
 def with_code(notebook, code: str):
@@ -158,8 +161,8 @@ def main() -> int:
     with open(base / "nbgrader.log", "w") as log:
         for exercise in exercises:
             nbgrader_seconds += run(["-m", "nbgrader", "autograde", exercise, "--force",
-                                     "--Application.log_datefmt=%Y-%m-%d %H:%M:%S.%f",
-                                     "--Application.log_format=[%(name)s | %(levelname)s] %(asctime)s %(message)s"],
+                                     "--Application.log_datefmt=%Y-%m-%d %H:%M:%S",
+                                     "--Application.log_format=[%(name)s | %(levelname)s] %(asctime)s.%(msecs)03d %(message)s"],
                                     course, env, log)
     log_text = (base / "nbgrader.log").read_text(errors="replace")
     durations = nbgrader_durations(log_text)

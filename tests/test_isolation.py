@@ -202,10 +202,11 @@ def test_outputs_are_replaced_never_written_through_a_symlink(tmp_path):
     (out / "alice").mkdir(parents=True)
     os.symlink(victim, out / "alice" / "results.json")
     os.symlink(victim, out / "scores.csv")
+    os.symlink(victim, out / "gradebook.csv")
     batch.grade_class(root, out, Rubric.load(), LIMITS)
     assert victim.read_text() == "untouched"
-    assert not os.path.islink(out / "alice" / "results.json") and not os.path.islink(out / "scores.csv")
-    assert sorted(p.name for p in (out / "alice").iterdir()) == ["feedback.html", "report.txt", "results.json"]
+    assert not any(os.path.islink(p) for p in (out / "alice" / "results.json", out / "scores.csv", out / "gradebook.csv"))
+    assert sorted(p.name for p in (out / "alice").iterdir()) == ["feedback.html", "record.json", "report.txt", "results.json"]
 
 
 def test_a_json_py_beside_the_submission_or_in_the_cwd_is_never_imported(tmp_path, monkeypatch):

@@ -6,7 +6,7 @@ from functools import partial
 
 import numpy as np
 
-from autograder import oracle
+from autograder import messages, oracle
 from autograder.check import Check, Exercise, failed, parts_verdict, rng, signature, verdict_for
 from autograder.records import PASS, Probe, Tensor, Verdict
 
@@ -71,6 +71,8 @@ def check_grad_of_polynomial_constant(learner, rubric):
     """
     verdict = check_grad_of_polynomial(CONSTANT_CASES, learner, rubric)
     if not verdict.passed:
+        if "NoneType" in verdict.message:
+            return Verdict(0.0, f"{verdict.message}. {messages.UNCONNECTED_GRADIENT}")
         return verdict
     (coeffs, x0) = CUBIC_CASES[1]
     other = _polynomial_verdict(coeffs, x0, learner, rubric)
