@@ -599,13 +599,15 @@ def write_summary(out: Path, records: list) -> Path:
 def _histogram(out: Path, totals: list, top: float):
     """histogram.png of the totals, or None when matplotlib is not installed (it is optional)."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # no display: a file only
-        from matplotlib import pyplot
+        # the object-oriented API with the Agg canvas: no pyplot, so no backend switch and no
+        # IPython display hook (pyplot imports IPython when it is installed, as nbgrader installs it)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
     except ImportError:
         return None
-    figure, axes = pyplot.subplots(figsize=(6, 3.5))
+    figure = Figure(figsize=(6, 3.5))
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
     axes.hist(totals, bins=min(20, max(5, len(totals))), range=(0, top or 1), color="#4472c4", edgecolor="white")
     axes.set_xlabel(f"total points (out of {fmt_points(top)})")
     axes.set_ylabel("students")
@@ -614,7 +616,6 @@ def _histogram(out: Path, totals: list, top: float):
     path = out / "histogram.png"
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
-    pyplot.close(figure)
     fd, temp = tempfile.mkstemp(prefix=".histogram.", suffix=".tmp", dir=out)
     with os.fdopen(fd, "wb") as handle:
         handle.write(buffer.getvalue())

@@ -145,29 +145,33 @@ def update_verdict(function, names, params, grads, lr, after, rubric, dtype, not
 
     ``note`` is appended to every named mistake (e.g. how a re-run made it observable)."""
     tol = rubric.tolerance("update" if dtype == "float64" else "float32")
-    parts = []
+    passed = 0
+    faults: dict = {}  # what went wrong -> the parameters it went wrong for, so w1, b1, w2, b2 share a line
     for i, (name, p, g, new) in enumerate(zip(names, params, grads, after)):
         step = np.asarray(new, dtype=np.float64) - np.asarray(p, dtype=np.float64).astype(dtype)
         problem = compare.mismatch(step, -lr * g, tol)
         if problem is None:
-            parts.append(PASS)
+            passed += 1
             continue
         if step.shape == np.shape(g) and np.allclose(step, 0.0, atol=1e-12):
-            text = (f"{name} did not change: update the tf.Variable in place (assign_sub), rebinding "
-                    f"the name inside the function changes nothing outside it")
+            fault = ("did not change: update the tf.Variable in place (assign_sub), rebinding the name (or an item "
+                     "of the list) inside the function changes nothing outside it")
         elif compare.mismatch(step, lr * g, tol) is None:
-            text = f"{name} moved by +lr * gradient: the sign is flipped"
+            fault = "moved by +lr * gradient: the sign is flipped"
         else:
             # another parameter's gradient, same shape or broadcast to this one (w2 - lr * gb2 broadcasts)
             others = [n for j, (n, g2) in enumerate(zip(names, grads))
                       if j != i and _matching(step, lr, g2, np.shape(g), tol)]
             if others:
-                text = f"{name} was updated with the gradient of {others[0]}, not its own"
-                text += note
-            else:
-                text = f"the step taken by {name} is wrong: {problem}"
-        parts.append(Verdict(0.0, f"{function}: {text}"))
-    return parts_verdict(parts)
+                faults[f"{name} was updated with the gradient of {others[0]}, not its own{note}"] = []
+                continue
+            faults[f"the step taken by {name} is wrong: {problem}"] = []
+            continue
+        faults.setdefault(fault, []).append(name)
+    if not faults:
+        return PASS
+    lines = [f"{function}: {', '.join(who)} {fault}" if who else f"{function}: {fault}" for fault, who in faults.items()]
+    return Verdict(round(passed / len(names), 6), " | ".join(lines))
 
 
 _SHAPE = r"[\[(]\s*(\d+(?:\s*,\s*\d+)*)?\s*,?\s*[\])]"

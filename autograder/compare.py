@@ -60,6 +60,14 @@ def _fmt_index(index) -> str:
     return "" if index == () else "[" + ", ".join(str(int(i)) for i in index) + "]"
 
 
+# How far float32 arithmetic strays from the float64 answer; a float64 check that fails by no more
+# than this was computed in float32 somewhere.
+FLOAT32_ROUNDING = Tolerance(rtol=1e-5, atol=1e-7)
+FLOAT32_PRECISION = ("The error is the size of float32 rounding: with float64 inputs, something in the function "
+                     "computes in float32 (tf.cast or np.float32 to a fixed dtype, a Keras loss or layer in its "
+                     "default float32); keep the inputs' dtype")
+
+
 def mismatch(got, want, tol: Tolerance, scalar: bool = False) -> str | None:
     """None when ``got`` matches ``want`` within ``tol``; otherwise a sentence saying how it differs."""
     want = np.asarray(want, dtype=np.float64)
@@ -84,9 +92,14 @@ def mismatch(got, want, tol: Tolerance, scalar: bool = False) -> str | None:
     index = np.unravel_index(int(np.argmax(error - allowed)), array.shape) if array.ndim else ()
     norm_rel = float(np.linalg.norm(array - want) / max(np.linalg.norm(want), 1e-300))
     where = f" at {_fmt_index(index)}" if index != () else ""
-    return (f"got {array[index]:.6g}{where}, expected {want[index]:.6g} "
+    # enough digits that the two numbers shown differ (a 1e-8 slip is invisible at 6 digits)
+    digits = 6 if error[index] > 1e-5 * abs(want[index]) else 12
+    text = (f"got {array[index]:.{digits}g}{where}, expected {want[index]:.{digits}g} "
             f"(max abs error {float(error.max()):.3g}, norm-relative error {norm_rel:.3g}, "
             f"allowed {tol.atol:g} + {tol.rtol:g}*|expected|)")
+    if tol.rtol < 1e-7 and np.all(error <= FLOAT32_ROUNDING.atol + FLOAT32_ROUNDING.rtol * np.abs(want)):
+        text += f". {FLOAT32_PRECISION}"
+    return text
 
 
 def close(got, want, tol: Tolerance, scalar: bool = False) -> bool:
