@@ -19,7 +19,27 @@ ROOT = Path(__file__).resolve().parent.parent
 VERSION = metadata.version("backprop-kit")
 # hidden: one check by its key, and every check of one function (with the exercise as a number)
 HIDDEN_RUBRIC = '[hidden]\nchecks = ["ex04_manual_backprop/train:deterministic", "ex01/gradient_descent"]\n'
-EX01_POINTS, EX04_POINTS = 7, 26
+
+
+def _points(exercise: str) -> float:
+    """An exercise's total in the kit's rubric (checks are added over time; the test follows)."""
+    from autograder.checks import all_exercises
+    from autograder.rubric import Rubric
+
+    rubric = Rubric.load()
+    return sum(rubric.points(exercise, c.key) for c in all_exercises()[exercise].checks)
+
+
+EX01_POINTS, EX04_POINTS = _points("ex01_tape_basics"), _points("ex04_manual_backprop")
+
+
+def _checks(*exercises: str) -> int:
+    from autograder.checks import all_exercises
+
+    return sum(len(all_exercises()[e].checks) for e in exercises)
+
+
+ASSIGNMENT_CHECKS = _checks("ex01_tape_basics", "ex04_manual_backprop")
 
 
 def assert_gradescope_schema(result: dict) -> None:
@@ -48,7 +68,8 @@ def bundle(tmp_path_factory) -> Path:
                           "--exercises", "ex01,ex04_manual_backprop", "--rubric", str(folder / "hidden.toml")],
                          capture_output=True, text=True, timeout=300, cwd=folder)
     assert out.returncode == 0, out.stderr
-    assert "ex01_tape_basics, ex04_manual_backprop (33 points, 2 hidden check(s))" in out.stdout, out.stdout
+    total = f"{EX01_POINTS + EX04_POINTS:g}"
+    assert f"ex01_tape_basics, ex04_manual_backprop ({total} points, 2 hidden check(s))" in out.stdout, out.stdout
     return folder / "autograder.zip"
 
 
@@ -183,9 +204,14 @@ def test_the_reference_solution_gets_full_marks_graded_by_the_wheel(source, whee
     assert sorted(t["name"].split(": ")[0] for t in hidden) == ["ex01.gradient_descent", "ex04.train"], hidden
     assert all(t["visibility"] == "after_due_date" for t in hidden)  # the rubric's default for hidden checks
     # only train:deterministic is hidden, not every check of train
-    assert len([t for t in by_exercise(result, "ex04") if t["name"].startswith("ex04.train: ")]) == 5
-    assert "2 of the 30 checks are hidden until the due date; they count in the score." in result["output"]
-    assert "Visible checks: 30/30 points." in result["output"]
+    from autograder.checks import all_exercises
+
+    train_checks = [c for c in all_exercises()["ex04_manual_backprop"].checks if c.function == "train"]
+    assert len([t for t in by_exercise(result, "ex04") if t["name"].startswith("ex04.train: ")]) == len(train_checks)
+    assert (f"2 of the {ASSIGNMENT_CHECKS} checks are hidden until the due date; they count in the score."
+            in result["output"])
+    visible = f"{EX01_POINTS + EX04_POINTS - 3:g}"  # hidden: train:deterministic (1), gradient_descent (2)
+    assert f"Visible checks: {visible}/{visible} points." in result["output"]
 
 
 def test_a_buggy_submission_in_a_folder_loses_the_points_of_its_bug(source, tmp_path):
@@ -226,7 +252,7 @@ def test_a_wrongly_named_file_scores_zero_saying_which_names_are_expected(source
            "(or .ipynb), ex04_manual_backprop.py (or .ipynb)" in result["output"]
     assert "Found instead: backprop.py." in result["output"]
     assert "ex05_tape_regression.py: not graded: ex05_tape_regression is not part of this assignment" in result["output"]
-    assert len(result["tests"]) == 6 + 24  # every check of the assignment, the hidden ones too, at zero
+    assert len(result["tests"]) == ASSIGNMENT_CHECKS  # every check of the assignment, the hidden ones too, at zero
 
 
 def test_an_empty_submission_scores_zero_with_a_message(source, tmp_path):

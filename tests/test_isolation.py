@@ -302,3 +302,16 @@ def test_autodiff_is_seen_however_it_is_reached(name, reason, tmp_path):
     assert lost and all(r.score == 0 for r in lost)
     assert all("must compute the gradient by hand" in r.message and reason in r.message for r in lost), \
         [r.message for r in lost]
+
+
+def test_the_grader_stays_small_after_hostile_children(tmp_path):
+    """Floods of output, huge replies and memory bombs stay in the children: the trusted process
+    ends within 2x of its size after grading a clean file."""
+    clean = tmp_path / "clean" / "ex01_tape_basics.py"
+    clean.parent.mkdir()
+    shutil.copy(Path(__file__).resolve().parent.parent / "solutions" / "ex01_tape_basics.py", clean)
+    api.grade_paths([str(clean)], Rubric.load(), LIMITS)
+    baseline = run.resident_bytes([os.getpid()])
+    for name in ("huge_reply", "prints_300mb", "forged_terminal_text", "memfd_bomb", "fake_results"):
+        api.grade_paths([str(hostile_copy(name, tmp_path / name))], Rubric.load(), LIMITS)
+    assert run.resident_bytes([os.getpid()]) <= 2 * baseline

@@ -6,8 +6,10 @@ may lose them on h, and must keep full marks on every other function.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,15 @@ FAILED_BY: dict = {}
 GRADED: set = set()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def grader_temp(tmp_path_factory):
+    """The grader's temp folder while the corpus is graded: private, so leftovers can be counted."""
+    private = tmp_path_factory.mktemp("grader-temp")
+    before, tempfile.tempdir = tempfile.tempdir, str(private)
+    yield private
+    tempfile.tempdir = before
+
+
 @pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
 def test_corpus_submission_graded_as_expected(path, tmp_path):
     must, may = expectation(path)
@@ -68,3 +79,10 @@ def test_every_check_fails_on_some_wrong_submission():
     never = [f"{exercise}: {key}" for exercise, ex in all_exercises().items() for key in (c.key for c in ex.checks)
              if not (FAILED_BY.get((exercise, key), set()) - {"not_implemented", "partially_done"})]
     assert not never, "checks that no wrong submission fails:\n" + "\n".join(never)
+
+
+def test_the_corpus_leaves_nothing_in_the_temp_folder(grader_temp):
+    """Every child's scratch folder, notebook conversion and pytest run is cleaned up (after crashes too)."""
+    if GRADED != set(CASES):
+        pytest.skip("needs the whole corpus graded in this session (run without -k)")
+    assert sorted(os.listdir(grader_temp)) == []
