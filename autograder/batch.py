@@ -420,6 +420,14 @@ def _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, fini
 
     queue = list(todo)
     deaths: Counter = Counter()
+
+    def retry_or_fail(name: str) -> None:
+        """A worker died under this student: grade them again once, then record the failure."""
+        deaths[name] += 1
+        if deaths[name] >= 2:
+            failed(name, "the grading worker process died twice while grading this student")
+        else:
+            queue.insert(0, name)
     context = multiprocessing.get_context("spawn")  # never fork this process (threads, its fork server)
     while queue:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_started) as pool:
@@ -436,11 +444,7 @@ def _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, fini
                         report, error, seconds = future.result()
                     except BrokenProcessPool:
                         broken = True
-                        deaths[name] += 1
-                        if deaths[name] >= 2:
-                            failed(name, "the grading worker process died twice while grading this student")
-                        else:
-                            queue.insert(0, name)
+                        retry_or_fail(name)
                         continue
                     if report is None:
                         failed(name, error)
@@ -450,12 +454,8 @@ def _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, fini
                 lost = sorted({*running.values(), *(n for n in queue[:1] if deaths[n])})
                 print(f"autograder batch: a worker process died while grading {', '.join(lost)}; "
                       "starting new workers and grading again", file=sys.stderr, flush=True)
-                for future, name in running.items():  # every job still in flight died with the pool
-                    deaths[name] += 1
-                    if deaths[name] >= 2:
-                        failed(name, "the grading worker process died twice while grading this student")
-                    else:
-                        queue.insert(0, name)
+                for name in running.values():  # every job still in flight died with the pool
+                    retry_or_fail(name)
 
 
 def _run_dask(scheduler, todo, jobs, rubric, limits, exercises, finished) -> None:

@@ -105,6 +105,17 @@ def autodiff_used(outcome: records.Outcome, function: str) -> Verdict | None:
     return None
 
 
+def tape_required(verdict: Verdict, outcome: records.Outcome, called: str, advice: str) -> Verdict:
+    """The mirror of ``autodiff_used``: where the exercise is the tape, the right value alone is not enough.
+
+    A hand-derived 2*w0, a polynomial differentiated on paper or a fine numerical difference gives the
+    same number without a tape; the child sees whether one ran, and such a value earns nothing.
+    """
+    if verdict.passed and not outcome.used_autodiff:
+        return Verdict(0.0, f"{called} returned the right value, but no tf.GradientTape ran during the call: {advice}")
+    return verdict
+
+
 def verdict_for(got, want, tol: compare.Tolerance, called: str, mistakes: dict | None = None,
                 scalar: bool = False, what: str = "the result") -> Verdict:
     """Pass, or a message: what was called, how the result differs, and a named mistake if one fits."""

@@ -7,22 +7,15 @@ from functools import partial
 import numpy as np
 
 from autograder import messages, oracle
-from autograder.check import Check, Exercise, failed, parts_verdict, rng, signature, verdict_for
+from autograder.check import Check, Exercise, failed, parts_verdict, rng, signature, tape_required, verdict_for
 from autograder.records import PASS, Probe, Tensor, Verdict
 
 NAME = "ex01_tape_basics"
 
 
 def tape_ran(verdict, outcome, called):
-    """The right number is not enough: this exercise is about the tape, and the child sees whether one ran.
-
-    A hand-derived 2*w0, a polynomial differentiated on paper or a numerical difference gives the same
-    number without a tape; such a value does not show the skill the check is for, so it earns nothing.
-    """
-    if verdict.passed and not outcome.used_autodiff:
-        return Verdict(0.0, f"{called} returned the right value, but no tf.GradientTape ran during the call: "
-                            "compute the derivative with a tape (tape.gradient), not by hand or numerically")
-    return verdict
+    return tape_required(verdict, outcome, called, "compute the derivative with a tape (tape.gradient), not by hand "
+                                                   "or numerically")
 
 
 def check_grad_of_square(learner, rubric):
