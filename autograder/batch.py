@@ -40,7 +40,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import api, html_report, load
+from autograder import api, html_report, load, submit
 from autograder.checks import all_exercises
 from autograder.grade import missing_exercise_results
 from autograder.records import CheckResult, Report
@@ -52,13 +52,13 @@ MAX_ZIP_MEMBERS = 2000  # a zip with more entries than this is not a submission
 MAX_FILE_BYTES = 16 * 1024 * 1024  # the sandbox's own limit for one file (jail.MAX_SOURCE_BYTES)
 
 
-def write_atomically(path, text: str) -> None:
-    """Write ``text`` to ``path`` as a new file renamed into place: a reader sees the old file or the
-    new one, never half of it, and a symlink or file planted at ``path`` is replaced, never written through."""
+def write_atomically(path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` as a new file renamed into place: a reader sees the old file
+    or the new one, never half of it, and a symlink or file planted at ``path`` is replaced, never written through."""
     path = Path(path)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with (os.fdopen(fd, "wb") if isinstance(text, bytes) else os.fdopen(fd, "w", encoding="utf-8", newline="")) as handle:
             handle.write(text)
         os.replace(temp, path)
     except BaseException:
@@ -159,6 +159,13 @@ def _zip_members(archive: zipfile.ZipFile) -> dict:
     return members
 
 
+def _manifest_bytes(read) -> bytes | None:
+    try:
+        return read()
+    except OSError:
+        return None  # a manifest that cannot be read is only missing information, the files are graded
+
+
 def read_job(student: Student) -> Job:
     """The student's exercise files, read without following symlinks and within size limits."""
     if student.path.is_dir():
@@ -170,7 +177,10 @@ def read_job(student: Student) -> Job:
             except OSError as exc:
                 data, problem = None, exc.strerror or str(exc)
             files.append((exercise, relative, data, problem))
-        return Job(student.name, tuple(files), tuple(notes))
+        manifest = student.path / submit.MANIFEST
+        raw = _manifest_bytes(lambda: load.read_bytes(str(manifest), submit.MAX_MANIFEST_BYTES + 1)) \
+            if manifest.exists() else None
+        return Job(student.name, tuple(files), tuple(notes) + tuple(submit.manifest_notes(raw, files)))
     try:
         raw = load.read_bytes(str(student.path), 256 * 1024 * 1024)
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
@@ -186,6 +196,12 @@ def read_job(student: Student) -> Job:
                     data = handle.read(MAX_FILE_BYTES + 1)  # the header's size could lie
                 problem = f"larger than {MAX_FILE_BYTES // 1024**2} MB" if len(data) > MAX_FILE_BYTES else ""
                 files.append((exercise, relative, None if problem else data, problem))
+            info = members.get(submit.MANIFEST)
+            raw = None
+            if info is not None:
+                with archive.open(info) as handle:
+                    raw = handle.read(submit.MAX_MANIFEST_BYTES + 1)
+            notes = list(notes) + submit.manifest_notes(raw, files)
     except (OSError, ValueError, zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as exc:
         # RuntimeError: an encrypted member; NotImplementedError: an unknown compression method
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

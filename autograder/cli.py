@@ -139,6 +139,39 @@ def _kit_root(args) -> Path:
     return Path(args.root or os.getcwd())
 
 
+def cmd_init(args) -> int:
+    from autograder import submit
+    from autograder.rubric import Rubric, RubricError
+
+    try:
+        exercises = None
+        if args.exercises:
+            from autograder.api import selected_exercises
+
+            exercises = selected_exercises(Rubric.load(), args.exercises)
+        written = submit.init(Path(args.dir), force=args.force, exercises=exercises)
+    except (submit.SubmitError, RubricError) as exc:
+        print(f"autograder init: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(written)} files to {args.dir}: {', '.join(p.name for p in written)}")
+    print(f"next: edit the exercise files, then run `autograder check {args.dir}` (or `pytest` in that folder)")
+    return 0
+
+
+def cmd_submit(args) -> int:
+    from autograder import load, submit
+    from autograder.rubric import Rubric, RubricError
+
+    try:
+        packed = submit.make_submission(Path(args.path), Path(args.out), Rubric.load(args.rubric),
+                                        exercises=args.exercises, limits=_limits(args), force=args.force)
+    except (submit.SubmitError, load.UsageError, RubricError) as exc:
+        print(f"autograder submit: {exc}", file=sys.stderr)
+        return 2
+    print(packed.summary())
+    return 0
+
+
 def cmd_stubs(args) -> int:
     from autograder import stubs
 
@@ -244,6 +277,23 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--rubric", metavar="FILE", help="a TOML file overriding points, tolerances, budgets")
     _add_limit_options(batch)
     batch.set_defaults(handler=cmd_batch)
+
+    init = sub.add_parser("init", help="write the exercise stubs and their contract (README.md) into DIR")
+    init.add_argument("dir", help="the folder to write into (created if needed)")
+    init.add_argument("--force", action="store_true", help="overwrite exercise files that already exist")
+    _add_exercises_option(init)
+    init.set_defaults(handler=cmd_init)
+
+    submit = sub.add_parser("submit", help="check your exercise files and pack them into a zip to hand in "
+                                           "(with a manifest: file hashes and the self-check score)")
+    submit.add_argument("path", nargs="?", default=".", help="the folder with your exNN_*.py files (default: here)")
+    submit.add_argument("--out", default="submission.zip", help="the zip to write (default submission.zip)")
+    submit.add_argument("--force", action="store_true",
+                        help="pack even when an exercise is missing or a file does not import")
+    submit.add_argument("--rubric", metavar="FILE", help=argparse.SUPPRESS)
+    _add_exercises_option(submit)
+    _add_limit_options(submit)
+    submit.set_defaults(handler=cmd_submit)
 
     stubs = sub.add_parser("stubs", help="generate exercises/ from solutions/ (or --check that it is current)")
     stubs.add_argument("--root", help="the kit's root folder (default: the current directory)")
