@@ -659,14 +659,14 @@ def import_submission(path: str, module_name: str, source: bytes):
     return module
 
 
-def isolate(limits: dict, keep_fds: tuple = ()) -> tuple[str, list[str]]:
+def isolate(limits: dict, keep_fds: tuple = (), report=None) -> tuple[str, list[str]]:
     """Enter the jail (see sandbox.jail); returns the submission's path there and what could not be applied.
 
     Past this point the process has its own PID, mount, network and IPC namespaces, sees only its
     own copy of the submission and the Python install (read-only), is in its own memory and pids
     cgroup and, as root, runs as a uid no other live child has.  The caller's process stays
     outside as a relay and never returns from here."""
-    path, missing = jail.enter(limits, keep_fds)
+    path, missing = jail.enter(limits, keep_fds, report)
     # the pids cgroup is the real bound; this also holds where there is none (not for uid 0, which
     # the kernel exempts: a user namespace of root's, as in the tests, relies on the cgroup)
     proc.set_rlimits(processes=int(limits.get("processes", 256)))
@@ -737,7 +737,11 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
     ``path`` is the file as the grader named it (for messages); the child reads its own copy,
     made by the trusted side, inside the jail."""
     os.setsid()  # our own process group and session, apart from the fork server's
-    path, warnings_ = isolate(limits, (conn.fileno(),))
+
+    def jail_failed(reason: str) -> None:  # the trusted side shows why, instead of a bare exit status
+        conn.send_bytes(_capped(records.Outcome("import_error", message=sandbox_messages.NO_JAIL.format(error=reason))))
+
+    path, warnings_ = isolate(limits, (conn.fileno(),), jail_failed)
     # Learner output goes to a file in the private tmpfs, never to the trusted side's pipe.
     out = _output_file()
     os.dup2(out, 1)

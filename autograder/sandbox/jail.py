@@ -478,8 +478,11 @@ def _relay(pid: int) -> None:
     os._exit(os.WEXITSTATUS(status))
 
 
-def enter(settings: dict, keep_fds: tuple) -> tuple[str, list[str]]:
+def enter(settings: dict, keep_fds: tuple, report=None) -> tuple[str, list[str]]:
     """Jail this process; returns (the submission's path inside the jail, warnings).
+
+    If the jail cannot be finished, ``report(reason)`` is called and the process exits (71): a
+    jail half-built is no jail, so no code of the caller's runs after that.
 
     As root (or with user namespaces) this forks once more: the caller's process becomes a small
     relay that waits for the jailed PID 1 and exits with its status; only the jailed process returns.
@@ -542,8 +545,12 @@ def enter(settings: dict, keep_fds: tuple) -> tuple[str, list[str]]:
         if select.select([alive_r], [], [], 0)[0]:
             os._exit(70)
     except Exception as exc:  # noqa: BLE001 - a jail half-built is no jail: stop, and say why
-        sys.stderr.write(f"jail: {exc}\n")
-        os._exit(71)
+        try:
+            if report is not None:
+                report(f"{type(exc).__name__}: {exc}")  # learner output is not set up yet: stderr goes nowhere
+            sys.stderr.write(f"jail: {exc}\n")
+        finally:
+            os._exit(71)
     os.environ.update(HOME=WORKDIR, TMPDIR=WORKDIR, TEMP=WORKDIR, TMP=WORKDIR)
     return os.path.join(SUBMISSION_DIR, f"{module}.py"), warnings
 

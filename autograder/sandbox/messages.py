@@ -18,6 +18,7 @@ EXIT_AT_IMPORT = "the file exited the process at import (sys.exit({code})) ({sit
 OUTPUT_AT_IMPORT = "the file printed or wrote more than {mb:.0f} MB at import ({site})"
 SYNTAX_ERROR = "the file has a syntax error at line {line} of {file}: {error}"
 IMPORT_RAISED = "importing the file raised {error}"
+NO_JAIL = "the grader could not set up the sandbox for this file (please report it): {error}"
 
 # -- a call ---------------------------------------------------------------------------------------
 BUDGET_USED = "not run: the submission used up its {seconds:g} s time budget"
