@@ -20,7 +20,7 @@ ROOT = str(Path(__file__).resolve().parent.parent)
 
 def python(code: str, **kwargs) -> subprocess.Popen:
     """A fresh interpreter running ``code`` with the kit importable."""
-    env = {**os.environ, "PYTHONPATH": ROOT}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
