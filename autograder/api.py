@@ -6,7 +6,8 @@ import os
 import time
 from pathlib import Path
 
-from autograder import load, run
+from autograder import load
+from autograder import sandbox as run
 from autograder.checks import all_exercises
 from autograder.grade import missing_exercise_results
 from autograder.records import Report

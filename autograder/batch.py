@@ -253,7 +253,8 @@ def grade_job(job: Job, rubric, limits, file_workers: int = 1, exercises=None) -
 def _worker_started() -> None:
     """A local worker process: die with the batch (a killed batch leaves no grader running), and start
     the fork server now, so it imports TensorFlow while the first job travels here."""
-    from autograder import forkserver, run
+    from autograder import sandbox as run
+    from autograder.sandbox import forkserver
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     forkserver.die_with_parent()
@@ -276,7 +277,7 @@ _dask_ready = threading.Event()
 
 
 def _keep_fork_server() -> None:
-    from autograder import run
+    from autograder import sandbox as run
 
     run.warm_up()
     _dask_ready.set()

@@ -14,7 +14,8 @@ from typing import Callable
 
 import numpy as np
 
-from autograder import compare, messages, records, wire
+from autograder import compare, messages, records
+from autograder.sandbox import wire
 from autograder.records import PASS, Verdict
 
 

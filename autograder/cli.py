@@ -10,10 +10,17 @@ from pathlib import Path
 
 
 def _limits(args):
-    from autograder.run import Limits
+    from autograder.sandbox import Limits
 
-    return Limits(call_seconds=args.call_seconds, submission_seconds=args.submission_seconds,
-                  memory_bytes=int(args.memory_gib * 1024**3))
+    try:
+        return Limits(call_seconds=args.call_seconds, submission_seconds=args.submission_seconds,
+                      memory_bytes=int(args.memory_gib * 1024**3))
+    except ValueError as exc:  # Limits names the field; say which option set it
+        option = {"call_seconds": "--call-seconds", "submission_seconds": "--submission-seconds",
+                  "memory_bytes": "--memory-gib"}
+        named = next((flag for field, flag in option.items() if f"Limits.{field} " in str(exc)), "a limit")
+        print(f"autograder: {named}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def cmd_grade(args) -> int:
@@ -219,10 +226,15 @@ def cmd_nbgrader(args) -> int:
 
 
 def _add_limit_options(parser) -> None:
-    parser.add_argument("--call-seconds", type=float, default=60.0, help="wall-clock limit per call (default 60)")
-    parser.add_argument("--submission-seconds", type=float, default=600.0,
-                        help="wall-clock limit for all calls into one file (default 600)")
-    parser.add_argument("--memory-gib", type=float, default=2.0, help="memory limit of a submission (default 2)")
+    from autograder.sandbox import Limits
+
+    default = Limits()  # one set of defaults: the sandbox's own
+    parser.add_argument("--call-seconds", type=float, default=default.call_seconds,
+                        help=f"wall-clock limit per call (default {default.call_seconds:g})")
+    parser.add_argument("--submission-seconds", type=float, default=default.submission_seconds,
+                        help=f"wall-clock limit for all calls into one file (default {default.submission_seconds:g})")
+    parser.add_argument("--memory-gib", type=float, default=default.memory_bytes / 1024**3,
+                        help=f"memory limit of a submission (default {default.memory_bytes / 1024**3:g})")
 
 
 def _add_exercises_option(parser) -> None:

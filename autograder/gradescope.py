@@ -518,7 +518,7 @@ def run(root: Path, source: Path) -> int:
         print(f"autograder gradescope: grading failed: {exc!r}", file=sys.stderr)
     finally:
         try:
-            from autograder import run as sandbox
+            from autograder import sandbox
 
             sandbox.shut_down()
         except Exception:  # noqa: BLE001 - the fork server may never have started

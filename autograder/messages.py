@@ -67,9 +67,9 @@ def learner_text(text, limit: int = MAX_LEARNER_TEXT) -> str:
         text = shown + CUT.format(more=more)
     return text
 
-# Entries of an Outcome's used_autodiff when the child's own detection cannot be trusted any more.
+# An entry of an Outcome's used_autodiff when the child's own detection cannot be trusted any more
+# (its process rewriting the child's code is the sandbox's to say: autograder.sandbox.messages).
 DETECTORS_REMOVED = "its process removed the grader's autodiff detectors"
-GRADER_MODIFIED = "its process rewrote the grader's own code, so nothing it reports can be trusted"
 
 # tape.gradient gives None, not 0, for a result that does not depend on the source.
 UNCONNECTED_GRADIENT = ("Likely mistake: tape.gradient(p, x) returns None when p does not depend on x (a "

@@ -103,7 +103,7 @@ def check(exercise: str, function: str, namespace, points: float | None = None) 
         from autograder.check import Learner
         from autograder.checks import all_exercises
         from autograder.rubric import Rubric
-        from autograder.run import InProcess
+        from autograder.sandbox import InProcess
 
         known = all_exercises()
         if exercise not in known:

@@ -19,7 +19,7 @@ from autograder.checks import all_exercises
 from autograder.records import CheckResult
 from autograder.report import fmt_points
 from autograder.rubric import Rubric
-from autograder.run import Limits, Sandbox
+from autograder.sandbox import Limits, Sandbox
 
 
 class CheckFailed(Exception):

@@ -134,7 +134,7 @@ class SelfCheck:
         self.selected = {item.nodeid: item for item in session.items
                          if isinstance(item, CheckItem) and item.parent.engine is self.engine}
         if self.selected and not session.config.option.collectonly:
-            from autograder import run
+            from autograder import sandbox as run
 
             run.warm_up()
             self.started_server = True
@@ -158,7 +158,7 @@ class SelfCheck:
 
     def pytest_unconfigure(self, config):
         if self.started_server:
-            from autograder import run
+            from autograder import sandbox as run
 
             run.shut_down()
 

@@ -94,7 +94,8 @@ def grade(submissions, rubric, console, quick: bool = False, limits=None) -> Rep
     """Grade ``submissions`` (pytest engine, sandboxed) while showing a progress bar on ``console``."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from autograder import api, run
+    from autograder import api
+    from autograder import sandbox as run
     from autograder.plugin import run_pytest
 
     started = time.perf_counter()
@@ -511,7 +512,7 @@ def main(args) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
-        from autograder import run
+        from autograder import sandbox as run
 
         run.shut_down()
         sys.stdout.flush()

@@ -24,7 +24,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def measure(runs: int, server) -> list:
-    from autograder import records, run
+    from autograder import records, sandbox
 
     folder = Path(tempfile.mkdtemp(prefix="bench-start-"))
     target = folder / "ex01_tape_basics.py"
@@ -33,8 +33,8 @@ def measure(runs: int, server) -> list:
     try:
         for _ in range(runs):
             started = time.perf_counter()
-            with run.Sandbox(str(target), "ex01_tape_basics", run.Limits(), server=server) as sandbox:
-                outcome = sandbox.call(records.Call("grad_of_square", (3.0,)))
+            with sandbox.Sandbox(str(target), "ex01_tape_basics", sandbox.Limits(), server=server) as box:
+                outcome = box.call(records.Call("grad_of_square", (3.0,)))
             times.append(time.perf_counter() - started)
             assert outcome.status == "ok", outcome
     finally:
@@ -51,14 +51,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--fresh", action="store_true", help="also measure a fresh interpreter per child")
     args = parser.parse_args()
-    from autograder import run
+    from autograder import sandbox
 
-    server = run.fork_server()
+    server = sandbox.fork_server()
     measure(2, server)  # warm: the server imports TensorFlow on its first fork
     show("forked child, start + 1 call:", measure(args.runs, server))
     if args.fresh:
         show("fresh interpreter, start + 1 call:", measure(max(3, args.runs // 4), None))
-    run.shut_down()
+    sandbox.shut_down()
 
 
 if __name__ == "__main__":

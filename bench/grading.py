@@ -26,9 +26,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def per_exercise() -> None:
-    from autograder import api, run
+    from autograder import api, sandbox
 
-    run.warm_up()
+    sandbox.warm_up()
     import tensorflow  # noqa: F401 - measured separately: the target is the cost after this import
 
     api.grade_paths([str(ROOT / "solutions" / "ex01_tape_basics.py")])  # warm every cache once
@@ -64,7 +64,7 @@ def whole_submission(repeats: int) -> None:
 
 
 def fresh_vs_forked(copies: int) -> None:
-    from autograder import run
+    from autograder import sandbox
     from autograder.check import Learner
     from autograder.checks import all_exercises
     from autograder.grade import evaluate
@@ -74,16 +74,16 @@ def fresh_vs_forked(copies: int) -> None:
     rubric = Rubric.load()
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     times: dict = {"fresh": [], "forked": []}
-    server = run.fork_server()
+    server = sandbox.fork_server()
     for i in range(copies):
         target = workdir / str(i) / f"{exercise.name}.py"
         target.parent.mkdir()
         shutil.copy(ROOT / "solutions" / f"{exercise.name}.py", target)
         for mode in (("fresh", "forked") if i % 2 == 0 else ("forked", "fresh")):  # interleave: fair to both
             started = time.perf_counter()
-            with run.Sandbox(str(target), exercise.name, run.Limits(),
-                             server=None if mode == "fresh" else server) as sandbox:
-                learner = Learner(sandbox)
+            with sandbox.Sandbox(str(target), exercise.name, sandbox.Limits(),
+                                 server=None if mode == "fresh" else server) as box:
+                learner = Learner(box)
                 results = [evaluate(exercise, check, learner, rubric) for check in exercise.checks]
             times[mode].append(time.perf_counter() - started)
             assert all(r.passed for r in results), [r.message for r in results if not r.passed]
@@ -103,9 +103,9 @@ def main() -> None:
     per_exercise()
     whole_submission(args.repeats)
     fresh_vs_forked(args.copies)
-    from autograder import run
+    from autograder import sandbox
 
-    run.shut_down()
+    sandbox.shut_down()
 
 
 if __name__ == "__main__":

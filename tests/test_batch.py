@@ -19,12 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch, load, run
+from autograder import batch, load, sandbox
+from autograder.sandbox import proc
 from autograder.rubric import Rubric
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, STUBS, HOSTILE = ROOT / "solutions", ROOT / "exercises", ROOT / "tests" / "hostile"
-LIMITS = run.Limits(call_seconds=20, submission_seconds=120)
+LIMITS = sandbox.Limits(call_seconds=20, submission_seconds=120)
 
 
 def autograder(*args, **kwargs):
@@ -138,7 +139,7 @@ def test_named_mistakes_are_counted_in_the_summary(tmp_path):
 
 
 def _children(pid: int) -> list[int]:
-    return run.descendants(pid)
+    return sandbox.descendants(pid)
 
 
 def test_a_batch_killed_with_sigkill_resumes_and_gives_the_same_gradebook(tmp_path):
@@ -197,7 +198,7 @@ def test_a_worker_killed_mid_grade_is_retried_and_nobody_is_lost(tmp_path):
     deadline = time.monotonic() + 300
     victim = None
     while victim is None and time.monotonic() < deadline:
-        parents = run._parent_map()
+        parents = proc.parent_map()
         # a worker is a child of the batch with a child of its own (its fork server); multiprocessing's
         # resource tracker is a child of the batch too, with none
         workers = sorted({parent for parent in parents.values() if parents.get(parent) == process.pid})
@@ -229,7 +230,7 @@ def test_dask_local_cluster_gives_the_same_gradebook_as_local_grading(tmp_path):
         on_dask = batch.grade_class(root, tmp_path / "dask", Rubric.load(), LIMITS, scheduler=cluster.scheduler_address)
         with distributed.Client(cluster.scheduler_address) as client:
             # each worker process started (and kept) its own fork server
-            servers = client.run(lambda: __import__("autograder.run", fromlist=["_server"])._server is not None)
+            servers = client.run(lambda: __import__("autograder.sandbox.client", fromlist=["_server"])._server is not None)
     assert (tmp_path / "local" / "gradebook.csv").read_text() == (tmp_path / "dask" / "gradebook.csv").read_text()
     assert [(n, r.score) for n, r in local] == [(n, r.score) for n, r in on_dask]
     assert float(gradebook(tmp_path / "dask")["ada"]["total"]) > 0

@@ -204,7 +204,7 @@ def calls_made(exercise_name: str) -> tuple:
     from autograder.check import Learner
     from autograder.checks import all_exercises
     from autograder.rubric import Rubric
-    from autograder.run import InProcess
+    from autograder.sandbox import InProcess
 
     path = ROOT / "solutions" / f"{exercise_name}.py"
     spec = importlib.util.spec_from_file_location(exercise_name, path)

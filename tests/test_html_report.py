@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import feedback, grade, html_report, wire
+from autograder import feedback, grade, html_report
 from autograder.check import Learner
 from autograder.checks import all_exercises
 from autograder.records import CheckResult, Report
 from autograder.rubric import Rubric
-from autograder.run import InProcess
+from autograder.sandbox import InProcess, wire
 
 ROOT = Path(__file__).resolve().parent.parent
 EX02 = "ex02_chain_rule"

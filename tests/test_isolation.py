@@ -16,13 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from autograder import api, batch, jail, messages, run
+from autograder import api, batch, sandbox
+from autograder import messages as check_messages
+from autograder.sandbox import jail
+from autograder.sandbox import messages as said
 from autograder.records import Call
 from autograder.rubric import Rubric
 from test_submissions import expectation, lost_functions
 
 HOSTILE = sorted((Path(__file__).parent / "hostile").glob("*.py"))
-LIMITS = run.Limits(call_seconds=8, submission_seconds=120, memory_bytes=int(1.5 * 1024**3), file_bytes=16 * 1024**2)
+LIMITS = sandbox.Limits(call_seconds=8, submission_seconds=120, memory_bytes=int(1.5 * 1024**3), file_bytes=16 * 1024**2)
 
 
 def processes_running(pattern: str, uids=None) -> list:
@@ -54,6 +57,13 @@ def exercise_of(path: Path) -> str:
 
 @pytest.mark.parametrize("path", HOSTILE, ids=[p.stem for p in HOSTILE])
 def test_hostile_submission_is_contained(path, tmp_path, monkeypatch):
+    assert_contained(path, tmp_path, monkeypatch)
+
+
+def assert_contained(path, tmp_path, monkeypatch):
+    """Grade one hostile file: it loses what its expect line says, and leaves nothing behind.
+
+    Also run by test_sandbox_userns.py with the jail's user-namespace path forced."""
     monkeypatch.chdir(tmp_path)  # a fake results.json written "here" must not matter
     # the grader's temp folder, private to this test: it must be as empty after grading as before
     scratch = tmp_path / "tmp"
@@ -96,37 +106,44 @@ def test_hostile_submission_is_contained(path, tmp_path, monkeypatch):
 
 
 def test_messages_say_what_happened(tmp_path):
-    messages = {}
+    messages, failed = {}, {}
     for name in ("infinite_loop", "memory_bomb", "os_exit_in_function", "sys_exit_at_import", "syntax_error",
                  "lacks_a_function", "keyboard_interrupt", "prints_300mb"):
         target = tmp_path / name / "ex01_tape_basics.py"
         target.parent.mkdir()
         shutil.copy(Path(__file__).parent / "hostile" / f"{name}.py", target)
         report = api.grade_paths([str(target)], Rubric.load(), LIMITS)
-        messages[name] = " ".join(r.message for r in report.results if not r.passed)
-    assert "timed out after 8 s" in messages["infinite_loop"]
-    assert "GiB of memory" in messages["memory_bomb"]
-    assert "exited the process with status 0" in messages["os_exit_in_function"]
-    assert "exited the process at import" in messages["sys_exit_at_import"]
-    assert "syntax error at line" in messages["syntax_error"]
-    assert "has no function gradient_descent()" in messages["lacks_a_function"]
-    assert "KeyboardInterrupt" in messages["keyboard_interrupt"]
-    assert "more than 16 MB" in messages["prints_300mb"]
+        failed[name] = [r for r in report.results if not r.passed]
+        messages[name] = " ".join(r.message for r in failed[name])
+
+    def says(name, text_for) -> bool:
+        """Some failed check's message holds the sandbox's text, filled in for that check's function."""
+        return any(text_for(r.function) in r.message for r in failed[name])
+
+    assert says("infinite_loop", lambda f: said.TIMED_OUT.format(what=f"{f}()", seconds=LIMITS.call_seconds)), messages
+    assert says("memory_bomb", lambda f: said.MEMORY.format(what=f"{f}()", gib=LIMITS.memory_bytes / 1024**3)), messages
+    assert says("os_exit_in_function", lambda f: said.CRASHED.format(what=f"{f}()", detail=said.EXITED.format(status=0)))
+    assert said.EXIT_AT_IMPORT.split(" (sys.exit")[0] in messages["sys_exit_at_import"]
+    assert said.SYNTAX_ERROR.split(" {line}")[0] in messages["syntax_error"]
+    assert check_messages.MISSING_FUNCTION.format(function="gradient_descent") in messages["lacks_a_function"]
+    assert says("keyboard_interrupt", lambda f: said.CALL_INTERRUPTED.split(" ({site})")[0].format(function=f))
+    assert says("prints_300mb", lambda f: said.CALL_OUTPUT_LIMIT.split(" ({site})")[0].format(
+        function=f, mb=LIMITS.file_bytes / 1024**2)), messages["prints_300mb"]
     for name in ("memfd_bomb", "shm_bomb"):  # memory no resident set shows: the memory cgroup stops it
         target = tmp_path / name / "ex01_tape_basics.py"
         target.parent.mkdir()
         shutil.copy(Path(__file__).parent / "hostile" / f"{name}.py", target)
-        small = run.Limits(call_seconds=20, memory_bytes=512 * 1024**2, file_bytes=16 * 1024**2)
-        grader_before = run.resident_bytes([os.getpid()])
+        small = sandbox.Limits(call_seconds=20, memory_bytes=512 * 1024**2, file_bytes=16 * 1024**2)
+        grader_before = sandbox.resident_bytes([os.getpid()])
         report = api.grade_paths([str(target)], Rubric.load(), small)
         text = " ".join(r.message for r in report.results if not r.passed)
-        assert "GiB of memory" in text, text
-        assert run.resident_bytes([os.getpid()]) < grader_before + 512 * 1024**2, "the grader grew"
+        assert any(said.MEMORY.format(what=f"{r.function}()", gib=0.5) in r.message for r in report.results), text
+        assert sandbox.resident_bytes([os.getpid()]) < grader_before + 512 * 1024**2, "the grader grew"
     target = tmp_path / "half_sent_frame" / "ex01_tape_basics.py"
     target.parent.mkdir()
     shutil.copy(Path(__file__).parent / "hostile" / "half_sent_frame.py", target)
     report = api.grade_paths([str(target)], Rubric.load(), LIMITS)
-    assert "grad_of_square() timed out after 8 s" in " ".join(r.message for r in report.results)
+    assert said.TIMED_OUT.format(what="grad_of_square()", seconds=8) in " ".join(r.message for r in report.results)
 
 
 def hostile_copy(name: str, folder: Path) -> Path:
@@ -140,7 +157,7 @@ def test_two_children_cannot_signal_each_other(tmp_path):
     """One child signalling every process it can name leaves a concurrent child (and the grader) alone."""
     calm = hostile_copy("network_probe", tmp_path / "a")  # a correct grad_of_square
     killer = hostile_copy("kills_everyone", tmp_path / "b")
-    with run.Sandbox(str(calm), "ex01_tape_basics", LIMITS) as a, run.Sandbox(str(killer), "ex01_tape_basics", LIMITS) as b:
+    with sandbox.Sandbox(str(calm), "ex01_tape_basics", LIMITS) as a, sandbox.Sandbox(str(killer), "ex01_tape_basics", LIMITS) as b:
         assert a.import_status().status == b.import_status().status == "ok"
         pid_a = a._pid
         assert b.call(Call("grad_of_square", (3.0,))).status == "ok"
@@ -153,16 +170,16 @@ def test_two_children_cannot_signal_each_other(tmp_path):
 
 def test_clone_parent_cannot_escape_the_namespace(tmp_path):
     target = hostile_copy("clone_parent_escape", tmp_path)
-    with run.Sandbox(str(target), "ex01_tape_basics", LIMITS) as sandbox:
-        outcome = sandbox.call(Call("grad_of_square", (3.0,)))
-        uid = sandbox._slot.uid
-        server_children_before = run.descendants(run.fork_server().pid)
+    with sandbox.Sandbox(str(target), "ex01_tape_basics", LIMITS) as box:
+        outcome = box.call(Call("grad_of_square", (3.0,)))
+        uid = box._slot.uid
+        server_children_before = sandbox.descendants(sandbox.fork_server().pid)
     assert outcome.status == "ok" and abs(outcome.value - 6.0) < 1e-9, outcome
     assert not processes_running("sleep 1000")
     if uid is not None:
         assert not jail.processes_of_uid(uid)
     assert server_children_before  # the check above saw the live child; now none of it is left
-    left = [pid for pid in run.descendants(run.fork_server().pid) if pid in server_children_before]
+    left = [pid for pid in sandbox.descendants(sandbox.fork_server().pid) if pid in server_children_before]
     assert not left, f"processes left under the fork server: {left}"
 
 
@@ -217,13 +234,13 @@ def test_a_json_py_beside_the_submission_or_in_the_cwd_is_never_imported(tmp_pat
     for folder in (tmp_path, tmp_path / "student"):
         (folder / "json.py").write_text(planted)
     monkeypatch.chdir(tmp_path / "student")
-    from autograder.forkserver import ForkServer
+    from autograder.sandbox.forkserver import ForkServer
 
     server = ForkServer()  # started from the student's folder, with a json.py in it
     try:
         for chosen in (server, None):
-            with run.Sandbox(str(target), "ex01_tape_basics", LIMITS, server=chosen) as sandbox:
-                outcome = sandbox.call(Call("grad_of_square", (3.0,)))
+            with sandbox.Sandbox(str(target), "ex01_tape_basics", LIMITS, server=chosen) as box:
+                outcome = box.call(Call("grad_of_square", (3.0,)))
             assert outcome.status == "ok", outcome
     finally:
         server.close()
@@ -243,7 +260,7 @@ def test_missing_file_in_a_submission_folder_scores_zero(tmp_path):
 
 
 def test_fork_server_refuses_after_a_tensorflow_op():
-    code = ("from autograder.forkserver import tensorflow_has_run_an_op as ran\n"
+    code = ("from autograder.sandbox.forkserver import tensorflow_has_run_an_op as ran\n"
             "import tensorflow as tf\n"
             "before = ran()\n"
             "tf.constant(1.0) + 1.0\n"
@@ -259,8 +276,8 @@ def test_spawned_child_without_fork_server_grades_the_same(tmp_path):
     shutil.copy(source, target)
     from autograder.records import Call
 
-    with run.Sandbox(str(target), "ex01_tape_basics", LIMITS, server=None) as spawned, \
-            run.Sandbox(str(target), "ex01_tape_basics", LIMITS) as forked:
+    with sandbox.Sandbox(str(target), "ex01_tape_basics", LIMITS, server=None) as spawned, \
+            sandbox.Sandbox(str(target), "ex01_tape_basics", LIMITS) as forked:
         a = spawned.call(Call("grad_of_square", (5.0,)))
         b = forked.call(Call("grad_of_square", (5.0,)))
     assert a.status == b.status == "ok"
@@ -274,10 +291,10 @@ def test_killing_the_grader_leaves_no_server_or_child(tmp_path):
     grader = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", str(target)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not run.descendants(grader.pid):
+    while time.monotonic() < deadline and not sandbox.descendants(grader.pid):
         time.sleep(0.2)
     time.sleep(8)  # let it reach the looping check
-    family = run.descendants(grader.pid)
+    family = sandbox.descendants(grader.pid)
     assert family, "the grader started no process"
     grader.kill()
     grader.wait()
@@ -291,7 +308,7 @@ def test_killing_the_grader_leaves_no_server_or_child(tmp_path):
     ("ex04__symbolic_gradient_op", "the SymbolicGradient op"),
     ("ex04__graph_def_copy", "a graph that computes gradients"),
     ("ex04__lazy_tape_value", "tf.GradientTape"),
-    ("ex04__rebinds_autodiff_log", messages.GRADER_MODIFIED),
+    ("ex04__rebinds_autodiff_log", said.GRADER_MODIFIED),
 ])
 def test_autodiff_is_seen_however_it_is_reached(name, reason, tmp_path):
     """Each road around the tape is named in sigmoid_prime's message: the point is lost for the right reason."""
@@ -311,7 +328,7 @@ def test_the_grader_stays_small_after_hostile_children(tmp_path):
     clean.parent.mkdir()
     shutil.copy(Path(__file__).resolve().parent.parent / "solutions" / "ex01_tape_basics.py", clean)
     api.grade_paths([str(clean)], Rubric.load(), LIMITS)
-    baseline = run.resident_bytes([os.getpid()])
+    baseline = sandbox.resident_bytes([os.getpid()])
     for name in ("huge_reply", "prints_300mb", "forged_terminal_text", "memfd_bomb", "fake_results"):
         api.grade_paths([str(hostile_copy(name, tmp_path / name))], Rubric.load(), LIMITS)
-    assert run.resident_bytes([os.getpid()]) <= 2 * baseline
+    assert sandbox.resident_bytes([os.getpid()]) <= 2 * baseline

@@ -164,7 +164,7 @@ def _unhurried():
     """The kit's rubric with every training budget (a `*_seconds` setting) raised, and matching limits."""
     import copy
 
-    from autograder.run import Limits
+    from autograder.sandbox import Limits
 
     rubric = Rubric.load()
     data = copy.deepcopy(rubric.data)

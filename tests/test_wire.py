@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from autograder import records, wire
+from autograder import records
+from autograder.sandbox import wire
 
 
 def test_records_round_trip():

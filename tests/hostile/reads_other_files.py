@@ -57,7 +57,7 @@ def _found():
             found.append(relative)
         except OSError:
             pass
-    for module in ("autograder.checks", "autograder.oracle", "autograder.run"):
+    for module in ("autograder.checks", "autograder.oracle", "autograder.sandbox.client"):
         try:
             __import__(module)
             found.append(f"import {module}")

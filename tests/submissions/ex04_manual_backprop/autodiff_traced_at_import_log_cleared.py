@@ -38,7 +38,7 @@ def output_delta(z2, a2, y):  # an honest tape, then erase the grader's log
         t.watch(z2)
         s = tf.reduce_sum(tf.math.sigmoid(z2))
     g = t.gradient(s, z2)
-    for name in ("autograder.child", "__main__"):
+    for name in ("autograder.sandbox.child", "__main__"):
         mod = sys.modules.get(name)
         if mod is not None and isinstance(getattr(mod, "_autodiff_calls", None), list):
             mod._autodiff_calls.clear()

@@ -3,8 +3,11 @@
 Importing TensorFlow costs seconds; forking a process that already has it costs ~0.1 s.  The
 server never runs a TensorFlow op (forking after one can deadlock the child) and refuses to
 fork if one has run, so the caller falls back to a fresh interpreter.  It is started with
-``python -m autograder.forkserver FD`` and speaks over a SOCK_SEQPACKET socket: one JSON request
-per packet, the session socket passed along as a file descriptor.
+``python -m autograder.sandbox.forkserver FD`` and speaks over a SOCK_SEQPACKET socket: one JSON
+request per packet, the session socket passed along as a file descriptor.
+
+The server process imports sandbox.child (which preloads TensorFlow) only inside serve_forever;
+the client side needs nothing but sandbox.proc.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import sys
 import threading
 from pathlib import Path
 
-FORK_REFUSED = "the fork server has run a TensorFlow op; forking now could deadlock"
+from autograder.sandbox import proc
+from autograder.sandbox.messages import FORK_REFUSED
+from autograder.sandbox.proc import die_with_parent
 
 
 def tensorflow_has_run_an_op() -> bool:
@@ -39,23 +44,13 @@ def _reply(sock, **message) -> None:
     sock.send(json.dumps(message).encode())
 
 
-def die_with_parent() -> None:
-    """Ask the kernel to kill this process when its parent dies, so no server or child outlives a grader."""
-    import ctypes
-    import signal
-
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def serve_forever(control: socket.socket) -> None:
     die_with_parent()
-    from autograder import child  # imports TensorFlow, runs no op
+    from autograder.sandbox import child
 
+    child.preload()  # imports TensorFlow, runs no op: every child forked from here has it
     # a child that dies leaves its orphans here (where no namespace or cgroup holds them)
-    child.become_subreaper()
+    proc.become_subreaper()
 
     statuses: dict = {}
 
@@ -116,7 +111,8 @@ def serve_forever(control: socket.socket) -> None:
 
 
 def _package_root() -> str:
-    return str(Path(__file__).resolve().parent.parent)
+    """The folder holding the ``autograder`` package (this file is autograder/sandbox/forkserver.py)."""
+    return str(Path(__file__).resolve().parent.parent.parent)
 
 
 class ForkServer:
@@ -125,11 +121,10 @@ class ForkServer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_package_root(), env.get("PYTHONPATH")]))
+        env = proc.child_environment(os.environ, _package_root())
         # -P and cwd "/": nothing beside a submission or in the caller's folder (a json.py) is importable
         self.process = subprocess.Popen(
-            [sys.executable, "-P", "-m", "autograder.forkserver", str(theirs.fileno())],
+            [sys.executable, "-P", "-m", "autograder.sandbox.forkserver", str(theirs.fileno())],
             pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, cwd="/",
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
@@ -160,9 +155,7 @@ class ForkServer:
         try:
             self._sock.close()
         finally:
-            from autograder.run import kill_tree
-
-            kill_tree(self.process.pid)
+            proc.kill_tree(self.process.pid)
             self.process.wait(timeout=10)
 
 

@@ -1,6 +1,7 @@
 """The operating system's part of the sandbox: namespaces, a private root, cgroups, unique uids.
 
-Nothing here imports TensorFlow or learner code, so both sides can import it.  The trusted side
+Nothing here imports TensorFlow or learner code, so both sides can import it (it needs only
+sandbox.proc and sandbox.messages).  The trusted side
 uses ``Cgroup``, ``UidSlot`` and ``prepare_scratch``; the child calls ``enter`` right after it is
 forked (still root, before any learner code), and ``enter`` returns only inside the jail:
 
@@ -16,6 +17,15 @@ forked (still root, before any learner code), and ``enter`` returns only inside 
   created and removed by the trusted side, which the child cannot leave;
 - as root, a uid/gid that no other live child shares; without root, a user namespace whose
   capabilities are dropped once the mounts are made.
+
+The user-namespace path also runs as root when the settings ask for it (``user_namespace``, set
+by the trusted side from AUTOGRADER_TEST_USER_NAMESPACE=1): the tests use it to run hostile files
+through that path on a machine where only root can run the kit's Python.  The grader's uid is then
+mapped to itself (0 to 0) instead of switching to the slot uid (still taken, for the fallback
+without namespaces); cgroups still apply, since the grader can make them.  A real unprivileged grader usually has no cgroup (unless one is delegated to it): it gets
+the NO_CGROUP warning and resident memory is watched instead.  Only cgroup v1 has been exercised
+(the machine the kit is developed on mounts v1); the v2 code follows the kernel's documentation
+and is untested.
 
 What cannot be applied on a machine is returned as a warning, never silently skipped.
 """
@@ -35,6 +45,10 @@ import sys
 import tempfile
 import time
 
+from autograder.sandbox import messages
+from autograder.sandbox.proc import (PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, kill_until_gone,
+                                     prctl)
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
@@ -51,10 +65,6 @@ MS_REC = 16384
 MS_PRIVATE = 1 << 18
 MNT_DETACH = 2
 
-PR_SET_PDEATHSIG = 1
-PR_CAPBSET_DROP = 24
-PR_SET_NO_NEW_PRIVS = 38
-
 UID_BASE = 1_200_000  # far above any real account; a child gets UID_BASE + its slot
 UID_SLOTS = 4096
 SLOT_DIR = "/run/autograder-uids"
@@ -62,7 +72,7 @@ SLOT_DIR = "/run/autograder-uids"
 SUBMISSION_DIR = "/submission"  # where the child sees its own copy of the file
 WORKDIR = "/tmp"
 
-NOT_JAILED = "the submission is not in its own namespaces"  # prefix of the warning; the trusted side looks for it
+NOT_JAILED = messages.NOT_JAILED  # prefix of the warning; the trusted side looks for it
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
@@ -83,10 +93,6 @@ def _check(result: int, what: str) -> None:
 def _mount(source, target, fstype, flags, data=None) -> None:
     enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
     _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
-
-
-def prctl(option: int, arg: int = 0) -> int:
-    return _libc.prctl(option, ctypes.c_ulong(arg), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,24 +210,6 @@ def kill_uid(uid: int | None, seconds: float = 5.0) -> bool:
     return kill_until_gone(lambda: processes_of_uid(uid), seconds)
 
 
-def kill_until_gone(find, seconds: float) -> bool:
-    """SIGKILL what ``find()`` lists until it lists nothing (a fork between two looks is caught next
-    round); False if processes were still there after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while True:
-        left = find()
-        if not left:
-            return True
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-
-
 class Cgroup:
     """A memory + pids cgroup for one child (v2 if mounted, else v1), made and removed by the trusted side.
 
@@ -244,8 +232,7 @@ class Cgroup:
         except OSError as exc:
             self.remove()
             self.dirs = []
-            self.warning = (f"no memory cgroup ({exc.strerror or exc}): memory outside the resident set "
-                            "(tmpfs, memfd, shared memory) is not limited, only resident memory is watched")
+            self.warning = messages.NO_CGROUP.format(reason=exc.strerror or exc)
 
     @staticmethod
     def _sweep(parent: str) -> None:
@@ -491,8 +478,11 @@ def _relay(pid: int) -> None:
     os._exit(os.WEXITSTATUS(status))
 
 
-def enter(settings: dict, keep_fds: tuple) -> tuple[str, list[str]]:
+def enter(settings: dict, keep_fds: tuple, report=None) -> tuple[str, list[str]]:
     """Jail this process; returns (the submission's path inside the jail, warnings).
+
+    If the jail cannot be finished, ``report(reason)`` is called and the process exits (71): a
+    jail half-built is no jail, so no code of the caller's runs after that.
 
     As root (or with user namespaces) this forks once more: the caller's process becomes a small
     relay that waits for the jailed PID 1 and exits with its status; only the jailed process returns.
@@ -501,12 +491,13 @@ def enter(settings: dict, keep_fds: tuple) -> tuple[str, list[str]]:
     scratch = settings["scratch"]
     module = settings["module"]
     warnings: list[str] = []
-    root = os.geteuid() == 0
+    # as root, a slot uid; else (or when the tests ask for it) a user namespace of the grader's own uid
+    root = os.geteuid() == 0 and not settings.get("user_namespace")
     for folder in settings.get("cgroups", ()):
         try:
             _write(folder, "cgroup.procs", 0)  # 0: this process; every later fork stays in the group
         except OSError as exc:
-            warnings.append(f"could not join the memory/pids cgroup ({exc.strerror}): memory is watched by RSS only")
+            warnings.append(messages.CGROUP_NOT_JOINED.format(reason=exc.strerror))
     flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC
     if not root:
         flags |= CLONE_NEWUSER
@@ -514,9 +505,9 @@ def enter(settings: dict, keep_fds: tuple) -> tuple[str, list[str]]:
     if _libc.unshare(flags) != 0:
         reason = os.strerror(ctypes.get_errno())
         if _libc.unshare(CLONE_NEWNET | (0 if root else CLONE_NEWUSER)) != 0:
-            warnings.append(f"no network namespace ({os.strerror(ctypes.get_errno())}): the submission can use the network")
-        warnings.append(f"{NOT_JAILED} ({reason}): it can see the machine's files and processes as "
-                        f"{'root dropped to an unprivileged uid' if root else 'the grading user'}")
+            warnings.append(messages.NO_NETWORK_NAMESPACE.format(reason=os.strerror(ctypes.get_errno())))
+        warnings.append(messages.NOT_JAILED_BECAUSE.format(
+            reason=reason, who=messages.NOT_JAILED_AS_ROOT if root else messages.NOT_JAILED_AS_USER))
         return _unjailed(settings, warnings)
     if not root:
         try:
@@ -524,7 +515,7 @@ def enter(settings: dict, keep_fds: tuple) -> tuple[str, list[str]]:
             _write("/proc/self", "uid_map", f"{outer_uid} {outer_uid} 1")
             _write("/proc/self", "gid_map", f"{outer_gid} {outer_gid} 1")
         except OSError as exc:
-            warnings.append(f"{NOT_JAILED} (user namespace map: {exc.strerror})")
+            warnings.append(messages.USER_NAMESPACE_MAP.format(reason=exc.strerror))
             return _unjailed(settings, warnings)
     alive_r, alive_w = os.pipe()
     pid = os.fork()
@@ -554,8 +545,12 @@ def enter(settings: dict, keep_fds: tuple) -> tuple[str, list[str]]:
         if select.select([alive_r], [], [], 0)[0]:
             os._exit(70)
     except Exception as exc:  # noqa: BLE001 - a jail half-built is no jail: stop, and say why
-        sys.stderr.write(f"jail: {exc}\n")
-        os._exit(71)
+        try:
+            if report is not None:
+                report(f"{type(exc).__name__}: {exc}")  # learner output is not set up yet: stderr goes nowhere
+            sys.stderr.write(f"jail: {exc}\n")
+        finally:
+            os._exit(71)
     os.environ.update(HOME=WORKDIR, TMPDIR=WORKDIR, TEMP=WORKDIR, TMP=WORKDIR)
     return os.path.join(SUBMISSION_DIR, f"{module}.py"), warnings
 

@@ -2,57 +2,60 @@
 
 Everything here runs in a process the learner's code may have tampered with, so nothing it
 says is believed beyond plain numbers: the trusted side computes every expected value and
-every comparison itself.  Importing this module (as the fork server does) imports TensorFlow
-but runs no TensorFlow op: forking after an op has run can deadlock the child.
+every comparison itself.
+
+Importing this module has no effect on the process: the notebook kernel imports it (through
+sandbox.InProcess) and must keep its own warnings, threads and environment.  What a child needs
+happens in its entry points: ``preload`` (the fork server calls it once, before forking; it
+imports TensorFlow and runs no op, since forking after an op has run can deadlock the child) and
+``serve_fd`` (in the forked or spawned child: jail, limits, then the submission).  The child's
+environment (quiet logs, one thread per pool) is given to its process when it starts
+(sandbox.proc.CHILD_ENVIRONMENT), before numpy or TensorFlow is imported.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import errno
+import importlib.util
 import os
+import re
+import sys
+import sysconfig
+import tempfile
+import time
+import traceback
+import warnings
+import weakref
 
-# Set before TensorFlow is imported, so the fork server's children inherit them: quiet logs and
-# one thread per pool, so two workers on two cores do not thrash.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
-os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+import numpy as np
 
-import ctypes  # noqa: E402
-import dataclasses  # noqa: E402
-import errno  # noqa: E402
-import importlib.util  # noqa: E402
-import re  # noqa: E402
-import resource  # noqa: E402
-import signal  # noqa: E402
-import sys  # noqa: E402
-import sysconfig  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import traceback  # noqa: E402
-import warnings  # noqa: E402
-import weakref  # noqa: E402
+from autograder import messages, probes, records
+from autograder.sandbox import jail, proc, wire
+from autograder.sandbox import messages as sandbox_messages
 
-import numpy as np  # noqa: E402
-
-warnings.filterwarnings("ignore")
-import tensorflow as tf  # noqa: E402
-
-from autograder import jail, messages, probes, records, wire  # noqa: E402
-
-PR_SET_CHILD_SUBREAPER = 36
+tf = None  # TensorFlow, once load_tensorflow() has run: importing this module must not import it
 
 
-def become_subreaper() -> bool:
-    """Orphaned descendants (even ones that called setsid) re-parent to us, so they can be found.
+def load_tensorflow():
+    """Import TensorFlow (no op is run) and bind it as this module's ``tf``."""
+    global tf
+    if tf is None:
+        import tensorflow
 
-    Called by the fork server itself, not at import: importing this module (the nbgrader kernel
-    does, through InProcess) has no effect on the process.  Inside the jail the child is PID 1 of
-    its namespace and reaps its orphans anyway."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
+        tf = tensorflow
+    return tf
+
+
+def preload() -> None:
+    """Everything a child needs before it is forked: run once by the fork server (and the spawned child).
+
+    Inside the jail the kit's folder is hidden, so nothing of the kit can be imported there; this
+    module's own imports and TensorFlow's are all a child gets."""
+    for name, value in proc.CHILD_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)  # already there when the process was started by the sandbox
+    warnings.filterwarnings("ignore")  # TensorFlow's deprecation warnings would land in the learner's output
+    load_tensorflow()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,6 +128,7 @@ def _flag_graph_call(original, graph_ran=_graph_ran):
 
 def install_autodiff_detectors() -> None:
     """Wrap every entry point to TensorFlow's autodiff (and torch's / jax's if imported)."""
+    load_tensorflow()
     from tensorflow.python import pywrap_tfe
     from tensorflow.python.eager import tape as tape_module
     from tensorflow.python.framework import ops
@@ -408,7 +412,7 @@ def describe_keras_model(model) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-_GRADER_DIR = os.path.dirname(os.path.abspath(__file__))
+_GRADER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the whole kit, not only the sandbox
 _LIBRARY_DIRS = tuple(sorted({os.path.abspath(p) for p in (sysconfig.get_paths().get(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")) if p}))
 _TF_NOISE = re.compile(r"\{\{function_node [^}]*\}\}\s*|\s+name:\s*$")
 MAX_CHAIN = 4  # submission frames shown in a call chain; a longer chain shows its ends
@@ -567,12 +571,12 @@ def run_call(module, call: records.Call) -> records.Outcome:
         path = getattr(module, "__file__", None)
         where = _crash_site(exc, path, function)
         if isinstance(exc, SystemExit):
-            message = f"{call.function}() called sys.exit({_shown(exc.code)}) ({where})"
+            message = sandbox_messages.CALL_EXITED.format(function=call.function, code=_shown(exc.code), site=where)
         elif isinstance(exc, KeyboardInterrupt):
-            message = f"{call.function}() raised KeyboardInterrupt ({where})"
+            message = sandbox_messages.CALL_INTERRUPTED.format(function=call.function, site=where)
         elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
-            message = (f"{call.function}() printed or wrote more than "
-                       f"{_limits.get('file_bytes', 0) / 1024**2:.0f} MB (the output limit) ({where})")
+            message = sandbox_messages.CALL_OUTPUT_LIMIT.format(
+                function=call.function, mb=_limits.get('file_bytes', 0) / 1024**2, site=where)
         else:
             message = f"{call.function}() raised {_exception_text(exc, path, function)}"
         return records.Outcome("error", message=message, seconds=time.perf_counter() - started, value=kind)
@@ -616,18 +620,8 @@ _limits: dict = {}
 
 def _apply_limits(limits: dict) -> None:
     _limits.update(limits)
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long write fails instead of killing us
-    for name, key in (("RLIMIT_FSIZE", "file_bytes"), ("RLIMIT_CPU", "cpu_seconds")):
-        if limits.get(key):
-            value = int(limits[key])
-            try:
-                resource.setrlimit(getattr(resource, name), (value, value))
-            except (ValueError, OSError):
-                pass
-    try:
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash leaves no core file anywhere
-    except (ValueError, OSError):
-        pass
+    # an over-long write fails (EFBIG) instead of killing us; a crash leaves no core file anywhere
+    proc.set_rlimits(file_bytes=limits.get("file_bytes"), cpu_seconds=limits.get("cpu_seconds"))
     try:
         tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)
@@ -665,19 +659,17 @@ def import_submission(path: str, module_name: str, source: bytes):
     return module
 
 
-def isolate(limits: dict, keep_fds: tuple = ()) -> tuple[str, list[str]]:
-    """Enter the jail (see autograder.jail); returns the submission's path there and what could not be applied.
+def isolate(limits: dict, keep_fds: tuple = (), report=None) -> tuple[str, list[str]]:
+    """Enter the jail (see sandbox.jail); returns the submission's path there and what could not be applied.
 
     Past this point the process has its own PID, mount, network and IPC namespaces, sees only its
     own copy of the submission and the Python install (read-only), is in its own memory and pids
     cgroup and, as root, runs as a uid no other live child has.  The caller's process stays
     outside as a relay and never returns from here."""
-    path, missing = jail.enter(limits, keep_fds)
-    processes = int(limits.get("processes", 256))
-    try:  # the pids cgroup is the real bound; this also holds where there is none
-        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
-    except (ValueError, OSError):
-        pass
+    path, missing = jail.enter(limits, keep_fds, report)
+    # the pids cgroup is the real bound; this also holds where there is none (not for uid 0, which
+    # the kernel exempts: a user namespace of root's, as in the tests, relies on the cgroup)
+    proc.set_rlimits(processes=int(limits.get("processes", 256)))
     return path, missing
 
 
@@ -694,7 +686,7 @@ def _output_file() -> int:
 def _capped(outcome):
     """The reply to send: learner text cut to a few KB, and a reply too large replaced by a message."""
     if isinstance(outcome.message, str) and len(outcome.message) > jail.MAX_TEXT:
-        outcome = dataclasses.replace(outcome, message=outcome.message[:jail.MAX_TEXT] + "... (cut)")
+        outcome = dataclasses.replace(outcome, message=outcome.message[:jail.MAX_TEXT] + sandbox_messages.CUT)
     try:
         data = wire.dumps(outcome)
     except TypeError as exc:
@@ -702,8 +694,8 @@ def _capped(outcome):
     if len(data) > jail.MAX_REPLY_BYTES:
         del data
         return wire.dumps(dataclasses.replace(
-            records.Outcome("bad_value", message=(
-                f"the result is too large to send back ({jail.MAX_REPLY_BYTES // 1024**2} MB limit)")),
+            records.Outcome("bad_value", message=sandbox_messages.RESULT_TOO_LARGE.format(
+                mb=jail.MAX_REPLY_BYTES // 1024**2)),
             seconds=outcome.seconds, used_autodiff=outcome.used_autodiff))
     return data
 
@@ -740,12 +732,16 @@ class _Guard:
 
 
 def serve(conn, path: str, module_name: str, limits: dict) -> None:
-    """Entry point of a submission child (run by the fork server or a spawned interpreter).
+    """The life of a submission child (see serve_fd, its entry point).
 
     ``path`` is the file as the grader named it (for messages); the child reads its own copy,
     made by the trusted side, inside the jail."""
     os.setsid()  # our own process group and session, apart from the fork server's
-    path, warnings_ = isolate(limits, (conn.fileno(),))
+
+    def jail_failed(reason: str) -> None:  # the trusted side shows why, instead of a bare exit status
+        conn.send_bytes(_capped(records.Outcome("import_error", message=sandbox_messages.NO_JAIL.format(error=reason))))
+
+    path, warnings_ = isolate(limits, (conn.fileno(),), jail_failed)
     # Learner output goes to a file in the private tmpfs, never to the trusted side's pipe.
     out = _output_file()
     os.dup2(out, 1)
@@ -764,18 +760,18 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
         module = None
         # every message names the submission's line; learner text in it is escaped and capped
         if isinstance(exc, SystemExit):
-            text = f"the file exited the process at import (sys.exit({_shown(exc.code)})) ({_crash_site(exc, path)})"
+            text = sandbox_messages.EXIT_AT_IMPORT.format(code=_shown(exc.code), site=_crash_site(exc, path))
         elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
-            text = (f"the file printed or wrote more than {limits.get('file_bytes', 0) / 1024**2:.0f} MB at import "
-                    f"({_crash_site(exc, path)})")
+            text = sandbox_messages.OUTPUT_AT_IMPORT.format(mb=limits.get('file_bytes', 0) / 1024**2,
+                                                            site=_crash_site(exc, path))
         elif isinstance(exc, SyntaxError) and exc.lineno is not None and exc.filename:
             # a parse error has no frame in the file: its own line number and text say where
             shown = (exc.text or "").strip()
             text = messages.learner_text(
-                f"the file has a syntax error at line {exc.lineno} of {os.path.basename(exc.filename)}: {exc.msg}"
+                sandbox_messages.SYNTAX_ERROR.format(line=exc.lineno, file=os.path.basename(exc.filename), error=exc.msg)
                 + (f": {shown[:200]}" if shown else ""), 600)
         else:
-            text = f"importing the file raised {_exception_text(exc, path)}"
+            text = sandbox_messages.IMPORT_RAISED.format(error=_exception_text(exc, path))
         hello = records.Outcome("import_error", message=text)
     conn.send_bytes(_capped(hello))
     if module is None:
@@ -790,17 +786,20 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
         outcome = guard.run_call(module, request)
         _reset_output()
         if request.manual and not guard.intact():
-            outcome = guard.replace(outcome, used_autodiff=tuple(outcome.used_autodiff) + (messages.GRADER_MODIFIED,))
+            outcome = guard.replace(outcome, used_autodiff=tuple(outcome.used_autodiff) + (sandbox_messages.GRADER_MODIFIED,))
         conn.send_bytes(guard.capped(outcome))
 
 
 def serve_fd(fd: int, path: str, module_name: str, limits: dict) -> None:
+    """Entry point of a submission child (forked by the fork server, or a spawned interpreter):
+    serves the session socket ``fd`` until the trusted side closes it."""
     from multiprocessing.connection import Connection
 
+    preload()  # done already in a forked child (the fork server did it once for all)
     serve(Connection(fd), path, module_name, limits)
 
 
-if __name__ == "__main__":  # the spawn fallback: python -m autograder.child FD PATH MODULE SETTINGS
+if __name__ == "__main__":  # the spawn fallback: python -m autograder.sandbox.child FD PATH MODULE SETTINGS
     import json
 
     serve_fd(int(sys.argv[1]), sys.argv[2], sys.argv[3], json.loads(sys.argv[4]))

@@ -1,4 +1,4 @@
-"""Run learner code in isolation: one child process per submission file, calls over a pipe.
+"""The trusted side of the sandbox: one child process per submission file, calls over a socket.
 
 This is the only stage that touches learner code.  A child imports the submission and answers
 ``records.Call``s with ``records.Outcome``s encoded by ``wire`` (plain numbers, never pickles).
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import select
 import signal
@@ -21,14 +22,33 @@ import sys
 import time
 from dataclasses import dataclass
 
-from autograder import records, wire
+from autograder import records
+from autograder.sandbox import jail, wire
+from autograder.sandbox import messages as said
+from autograder.sandbox.proc import (child_environment, children_activity, descendants, kill_tree, parent_map,
+                                     resident_bytes, stat_fields)
 
-_PAGE = os.sysconf("SC_PAGE_SIZE")
+# For the tests only: "1" runs every child through the jail's user-namespace path (the one an
+# unprivileged grader takes) even as root, so that path is exercised on a machine where only root
+# can run the kit's Python.  Read when a child starts.  See sandbox.jail.
+TEST_USER_NAMESPACE = "AUTOGRADER_TEST_USER_NAMESPACE"
+
+# (field, smallest, largest): a limit outside its range is a mistake (a unit slip, a sign), never a wish
+_LIMIT_RANGES = (
+    ("call_seconds", 0.001, 7 * 24 * 3600.0),
+    ("import_seconds", 0.001, 7 * 24 * 3600.0),
+    ("submission_seconds", 0.001, 30 * 24 * 3600.0),
+    ("memory_bytes", 16 * 1024**2, 1024**4),  # below 16 MB not even the interpreter starts
+    ("file_bytes", 1, 1024**4),
+    ("cpu_seconds", 1, 30 * 24 * 3600),
+)
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits for a submission child; every one can be overridden from the CLI."""
+    """Resource limits for a submission child; every one can be overridden from the CLI.
+
+    Checked when made: a zero, negative, NaN or absurd limit is a ValueError naming the field."""
 
     call_seconds: float = 60.0  # wall clock for one call (training calls included)
     import_seconds: float = 120.0  # starting a child and importing the file (a spawned child imports TensorFlow)
@@ -37,8 +57,21 @@ class Limits:
     file_bytes: int = 64 * 1024**2  # largest file (learner stdout included) the child may write
     cpu_seconds: int = 1200
 
+    def __post_init__(self) -> None:
+        for name, smallest, largest in _LIMIT_RANGES:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"Limits.{name} must be a number, not {type(value).__name__} {value!r}")
+            if name in ("memory_bytes", "file_bytes", "cpu_seconds") and value != int(value):
+                raise ValueError(f"Limits.{name} must be a whole number, not {value!r}")
+            if not (math.isfinite(value) and smallest <= value <= largest):
+                shown = [int(x) if float(x).is_integer() else x for x in (smallest, largest)]
+                raise ValueError(f"Limits.{name} must be between {shown[0]} and {shown[1]}, not {value!r}")
+            if name in ("memory_bytes", "file_bytes", "cpu_seconds"):
+                object.__setattr__(self, name, int(value))  # written to cgroup files and rlimits as whole numbers
+
     def as_child_settings(self) -> dict:
-        return {"file_bytes": self.file_bytes, "cpu_seconds": self.cpu_seconds}
+        return {"file_bytes": int(self.file_bytes), "cpu_seconds": int(self.cpu_seconds)}
 
 
 _server = None
@@ -48,7 +81,7 @@ def fork_server():
     """The process-wide fork server, started on first use; None where forking is unavailable."""
     global _server
     if _server is None and hasattr(os, "fork") and not os.environ.get("AUTOGRADER_NO_FORK_SERVER"):
-        from autograder.forkserver import ForkServer
+        from autograder.sandbox.forkserver import ForkServer
 
         _server = ForkServer()
     return _server
@@ -74,85 +107,6 @@ def shut_down() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Process-tree bookkeeping from /proc: finds descendants even after they called setsid().
-# ---------------------------------------------------------------------------------------------
-
-
-def _stat_fields(pid: int) -> list:
-    """The fields of /proc/PID/stat after the command name (state first); [] if the process is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            stat = handle.read()
-    except OSError:
-        return []
-    # the command name may hold spaces and parentheses: split after the last ')'
-    return stat[stat.rfind(b")") + 2:].split()
-
-
-def _parent_map() -> dict:
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        fields = _stat_fields(int(entry))
-        if fields:
-            parents[int(entry)] = int(fields[1])
-    return parents
-
-
-def descendants(pid: int) -> list[int]:
-    if not os.path.isdir("/proc"):
-        return []
-    children: dict = {}
-    for child, parent in _parent_map().items():
-        children.setdefault(parent, []).append(child)
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
-def resident_bytes(pids) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/statm", "rb") as handle:
-                total += int(handle.read().split()[1]) * _PAGE
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
-def _children_activity(pid: int):
-    """Page faults and CPU time of the waited-for children of ``pid`` (from /proc/PID/stat)."""
-    fields = _stat_fields(pid)
-    if not fields:
-        return None
-    return fields[8], fields[10], fields[13], fields[14]  # cminflt, cmajflt, cutime, cstime
-
-
-def kill_tree(pid: int) -> None:
-    """Freeze, then kill, a process and all its descendants; repeat until none is left."""
-    for _ in range(50):
-        tree = descendants(pid)
-        for target in [pid, *tree]:
-            try:
-                os.kill(target, signal.SIGSTOP)
-            except ProcessLookupError:
-                pass
-        for target in [pid, *descendants(pid), *tree]:
-            try:
-                os.kill(target, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        if not descendants(pid):
-            return
-        time.sleep(0.01)
-
-
-# ---------------------------------------------------------------------------------------------
 # The sandbox
 # ---------------------------------------------------------------------------------------------
 
@@ -166,7 +120,7 @@ class Sandbox:
 
     The trusted side owns each child's resources and removes them once the child is gone: a
     scratch folder with the child's own copy of the file (read here without following symlinks),
-    a memory + pids cgroup, and (as root) a uid no other live child has.  See autograder.jail.
+    a memory + pids cgroup, and (as root) a uid no other live child has.  See sandbox.jail.
     """
 
     def __init__(self, path: str, module_name: str, limits: Limits = Limits(), server="default",
@@ -196,7 +150,6 @@ class Sandbox:
 
     def _launch(self, child_fd: int) -> None:
         import autograder
-        from autograder import jail
 
         source = jail.read_submission(self.path, self._source)
         self._scratch = jail.prepare_scratch(self.module_name, source)
@@ -204,64 +157,63 @@ class Sandbox:
         self._note(self._cgroup.warning)
         self._slot = jail.UidSlot()
         if os.geteuid() == 0 and self._slot.uid is None:
-            raise OSError("no free uid slot for the child")
+            raise OSError(said.NO_UID_SLOT)
+        # hidden: the whole kit (autograder/, of which the sandbox is a part), so no child can import
+        # its checks, oracle or solutions; the child has what it needs before it is jailed
         settings = {**self.limits.as_child_settings(), "scratch": self._scratch, "module": self.module_name,
                     "uid": self._slot.uid, "cgroups": self._cgroup.dirs, "memory_bytes": self.limits.memory_bytes,
-                    "processes": 256, "hidden": [os.path.dirname(os.path.abspath(autograder.__file__))]}
+                    "processes": 256, "hidden": [os.path.dirname(os.path.abspath(autograder.__file__))],
+                    "user_namespace": os.environ.get(TEST_USER_NAMESPACE) == "1"}
         if self._server is not None:
             try:
                 self._pid = self._server.fork(child_fd, self.path, self.module_name, settings)
                 return
             except (RuntimeError, ConnectionError, OSError) as exc:
-                self._note(f"fork server unavailable ({exc}); using a fresh process")
+                self._note(said.FORK_SERVER_UNAVAILABLE.format(error=exc))
                 self._server = None
-        from autograder.forkserver import _package_root
+        from autograder.sandbox.forkserver import _package_root
 
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_package_root(), env.get("PYTHONPATH")]))
+        env = child_environment(os.environ, _package_root())
         # -P and cwd "/": no module beside the submission or in the caller's folder shadows ours
         self._popen = subprocess.Popen(
-            [sys.executable, "-P", "-m", "autograder.child", str(child_fd), self.path, self.module_name,
+            [sys.executable, "-P", "-m", "autograder.sandbox.child", str(child_fd), self.path, self.module_name,
              json.dumps(settings)],
             pass_fds=[child_fd], env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         self._pid = self._popen.pid
 
     def _start(self, budget: float | None = None) -> records.Outcome:
-        from autograder import jail
-
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             self._launch(theirs.fileno())
         except OSError as exc:
             ours.close()
             self._release()
-            self._import_failure = records.Outcome("import_error", message=(
-                f"the file could not be read: {exc.strerror or exc}" if exc.filename or exc.errno else
-                f"the file could not be read: {exc}"))
+            self._import_failure = records.Outcome("import_error", message=said.FILE_UNREADABLE.format(
+                reason=(exc.strerror or exc) if exc.filename or exc.errno else exc))
             return self._import_failure
         finally:
             theirs.close()
         ours.setblocking(False)
         self._sock, self._buffer = ours, b""
-        hello = self._receive("importing the file", self.limits.import_seconds if budget is None else budget)
+        hello = self._receive(said.IMPORTING, self.limits.import_seconds if budget is None else budget)
         if hello.status == "ok" and isinstance(hello.value, tuple):
             for note in hello.value:
                 if isinstance(note, str):
                     self._note(note[:jail.MAX_TEXT])
             if not any(isinstance(n, str) and n.startswith(jail.NOT_JAILED) for n in hello.value):
                 # the relay's only child is the jailed init: only the relay can make children of itself
-                kids = [c for c, parent in _parent_map().items() if parent == self._pid]
+                kids = [c for c, parent in parent_map().items() if parent == self._pid]
                 self._worker = kids[0] if len(kids) == 1 else None
         if hello.status != "ok":
             self._stop()
             message = hello.message
             if hello.status == "timeout" and budget is not None and budget < self.limits.import_seconds:
-                message = f"not run: the submission used up its {self.limits.submission_seconds:g} s time budget"
+                message = said.BUDGET_USED.format(seconds=self.limits.submission_seconds)
                 self._import_failure = records.Outcome("timeout", message=message)
                 return self._import_failure
             if hello.status != "import_error":
-                message = f"the file could not be imported: {message}"
+                message = said.NOT_IMPORTED.format(message=message)
             self._import_failure = records.Outcome("import_error", message=message)
             return self._import_failure
         return hello
@@ -271,7 +223,7 @@ class Sandbox:
             return False
         if self._popen is not None:
             return self._popen.poll() is None
-        fields = _stat_fields(self._pid)
+        fields = stat_fields(self._pid)
         return bool(fields) and fields[0] not in (b"Z", b"X")
 
     def _stop(self) -> None:
@@ -288,8 +240,6 @@ class Sandbox:
 
     def _release(self) -> None:
         """Kill whatever is left of the child (its cgroup, its uid), then remove what it owned."""
-        from autograder import jail
-
         cgroup, slot, scratch = self._cgroup, self._slot, self._scratch
         self._cgroup = self._slot = self._scratch = None
         if cgroup is not None:
@@ -346,8 +296,7 @@ class Sandbox:
         if self._import_failure is not None:
             return self._import_failure
         if self._spent >= self.limits.submission_seconds:
-            return records.Outcome("timeout", message=(
-                f"not run: the submission used up its {self.limits.submission_seconds:g} s time budget"))
+            return records.Outcome("timeout", message=said.BUDGET_USED.format(seconds=self.limits.submission_seconds))
         began = time.perf_counter()
         try:
             return self._call(call, seconds, began)
@@ -365,19 +314,18 @@ class Sandbox:
                 return started
         budget = max(0.0, min(seconds or self.limits.call_seconds, left()))
         watched = self._worker or self._pid
-        children_before = _children_activity(watched) if call.manual else None
+        children_before = children_activity(watched) if call.manual else None
         try:
             self._send(wire.dumps(call), time.monotonic() + budget)
         except (OSError, TimeoutError):
             self._stop()
-            return records.Outcome("crashed", message=f"{call.function}(): the child stopped reading its calls")
+            return records.Outcome("crashed", message=said.STOPPED_READING.format(function=call.function))
         outcome = self._receive(f"{call.function}()", budget)
         if call.manual and outcome.status == "ok" and self._pid is not None:
             # seen from outside, so the learner's code cannot hide it: a process forked during a
             # manual function could have computed the gradient where the detectors cannot look
-            if _children_activity(watched) != children_before or descendants(watched):
-                outcome = dataclasses.replace(outcome, used_autodiff=outcome.used_autodiff + (
-                    "it started another process during the call, which could compute the gradient",))
+            if children_activity(watched) != children_before or descendants(watched):
+                outcome = dataclasses.replace(outcome, used_autodiff=outcome.used_autodiff + (said.STARTED_A_PROCESS,))
         if outcome.status in ("timeout", "crashed", "memory"):
             self._stop()  # the next call gets a fresh child
         return outcome
@@ -402,8 +350,6 @@ class Sandbox:
 
     def _frame(self):
         """A whole reply from the buffer if one is there; raises WireError for an oversized one."""
-        from autograder import jail
-
         if len(self._buffer) < 4:
             return None
         (size,) = struct.unpack("!i", self._buffer[:4])
@@ -414,7 +360,7 @@ class Sandbox:
             (size,) = struct.unpack("!Q", self._buffer[4:12])
             start = 12
         if size < 0 or size > jail.MAX_REPLY_BYTES:
-            raise wire.WireError(f"a reply of {size} bytes (more than the {jail.MAX_REPLY_BYTES // 1024**2} MB limit)")
+            raise wire.WireError(said.REPLY_TOO_LARGE.format(size=size, mb=jail.MAX_REPLY_BYTES // 1024**2))
         if len(self._buffer) < start + size:
             return None
         data = self._buffer[start:start + size]
@@ -422,24 +368,22 @@ class Sandbox:
         return data
 
     def _receive(self, what: str, budget: float) -> records.Outcome:
-        from autograder import jail
-
         deadline = time.monotonic() + budget
         while True:
             try:
                 data = self._frame()
             except wire.WireError as exc:
                 self._stop()
-                return records.Outcome("crashed", message=f"{what}: the child sent an unreadable reply ({exc})")
+                return records.Outcome("crashed", message=said.UNREADABLE_REPLY.format(what=what, error=exc))
             if data is not None:
                 try:
                     outcome = wire.loads(data)
                 except wire.WireError as exc:
-                    return records.Outcome("crashed", message=f"{what}: the child sent an unreadable reply ({exc})")
+                    return records.Outcome("crashed", message=said.UNREADABLE_REPLY.format(what=what, error=exc))
                 if not isinstance(outcome, records.Outcome):
-                    return records.Outcome("crashed", message=f"{what}: the child sent an unexpected reply")
+                    return records.Outcome("crashed", message=said.UNEXPECTED_REPLY.format(what=what))
                 if isinstance(outcome.message, str) and len(outcome.message) > jail.MAX_TEXT:
-                    outcome = dataclasses.replace(outcome, message=outcome.message[:jail.MAX_TEXT] + "... (cut)")
+                    outcome = dataclasses.replace(outcome, message=outcome.message[:jail.MAX_TEXT] + said.CUT)
                 return outcome
             ready = select.select([self._sock], [], [], 0.05)[0]
             if ready:
@@ -462,13 +406,12 @@ class Sandbox:
             if used > self.limits.memory_bytes:
                 return self._memory(what)
             if time.monotonic() > deadline:
-                return records.Outcome("timeout", message=f"{what} timed out after {budget:.0f} s" + (
-                    f" (the {self.limits.submission_seconds:g} s budget for the whole file ran out)"
-                    if budget < self.limits.call_seconds and what != "importing the file" else ""))
+                return records.Outcome("timeout", message=said.TIMED_OUT.format(what=what, seconds=budget) + (
+                    said.BUDGET_RAN_OUT.format(seconds=self.limits.submission_seconds)
+                    if budget < self.limits.call_seconds and what != said.IMPORTING else ""))
 
     def _memory(self, what: str) -> records.Outcome:
-        return records.Outcome("memory", message=(
-            f"{what} used more than {self.limits.memory_bytes / 1024**3:.1f} GiB of memory and was stopped"))
+        return records.Outcome("memory", message=said.MEMORY.format(what=what, gib=self.limits.memory_bytes / 1024**3))
 
     def _death(self, what: str) -> records.Outcome:
         pid = self._pid
@@ -484,12 +427,12 @@ class Sandbox:
         if oom:
             return self._memory(what)
         if status is None:
-            detail = "ended its process"
+            detail = said.ENDED
         elif os.WIFSIGNALED(status):
-            detail = f"was killed by signal {signal.Signals(os.WTERMSIG(status)).name}"
+            detail = said.KILLED_BY_SIGNAL.format(signal=signal.Signals(os.WTERMSIG(status)).name)
         else:
-            detail = f"exited the process with status {os.WEXITSTATUS(status)} (sys.exit or os._exit)"
-        return records.Outcome("crashed", message=f"{what} {detail}")
+            detail = said.EXITED.format(status=os.WEXITSTATUS(status))
+        return records.Outcome("crashed", message=said.CRASHED.format(what=what, detail=detail))
 
 
 class _NamespaceView:
@@ -521,7 +464,9 @@ class InProcess:
     """
 
     def __init__(self, namespace):
-        from autograder import child
+        # only the child's conversions and detectors: not its entry point, so the kernel keeps its
+        # environment, warnings and threads and does not become a subreaper
+        from autograder.sandbox import child
 
         self._child = child
         if isinstance(namespace, dict):

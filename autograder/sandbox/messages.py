@@ -1,0 +1,60 @@
+"""What the sandbox says about a child's process: one definition each, which the tests import.
+
+Messages about the *process* (it timed out, ran out of memory, died, could not be imported, sent
+something unreadable, tampered with the child's code) and warnings about what the jail could not
+apply on this machine.  What a check says about the learner's *results* lives in
+autograder.messages.  Templates are ``str.format`` strings; the names of their fields say what
+goes in.  Changing a text here changes what students read: the corpus (tests/test_submissions.py)
+pins it.
+"""
+
+# -- starting a child and importing the file -----------------------------------------------------
+IMPORTING = "importing the file"  # the ``what`` of a timeout or crash before the first call
+FILE_UNREADABLE = "the file could not be read: {reason}"
+NO_UID_SLOT = "no free uid slot for the child"
+FORK_SERVER_UNAVAILABLE = "fork server unavailable ({error}); using a fresh process"
+NOT_IMPORTED = "the file could not be imported: {message}"
+EXIT_AT_IMPORT = "the file exited the process at import (sys.exit({code})) ({site})"
+OUTPUT_AT_IMPORT = "the file printed or wrote more than {mb:.0f} MB at import ({site})"
+SYNTAX_ERROR = "the file has a syntax error at line {line} of {file}: {error}"
+IMPORT_RAISED = "importing the file raised {error}"
+NO_JAIL = "the grader could not set up the sandbox for this file (please report it): {error}"
+
+# -- a call ---------------------------------------------------------------------------------------
+BUDGET_USED = "not run: the submission used up its {seconds:g} s time budget"
+TIMED_OUT = "{what} timed out after {seconds:.0f} s"
+BUDGET_RAN_OUT = " (the {seconds:g} s budget for the whole file ran out)"  # appended to TIMED_OUT
+MEMORY = "{what} used more than {gib:.1f} GiB of memory and was stopped"
+CRASHED = "{what} {detail}"  # one of the three details below
+KILLED_BY_SIGNAL = "was killed by signal {signal}"
+EXITED = "exited the process with status {status} (sys.exit or os._exit)"
+ENDED = "ended its process"
+CALL_EXITED = "{function}() called sys.exit({code}) ({site})"
+CALL_INTERRUPTED = "{function}() raised KeyboardInterrupt ({site})"
+CALL_OUTPUT_LIMIT = "{function}() printed or wrote more than {mb:.0f} MB (the output limit) ({site})"
+STOPPED_READING = "{function}(): the child stopped reading its calls"
+STARTED_A_PROCESS = "it started another process during the call, which could compute the gradient"
+
+# -- the reply ------------------------------------------------------------------------------------
+UNREADABLE_REPLY = "{what}: the child sent an unreadable reply ({error})"
+UNEXPECTED_REPLY = "{what}: the child sent an unexpected reply"
+REPLY_TOO_LARGE = "a reply of {size} bytes (more than the {mb} MB limit)"
+RESULT_TOO_LARGE = "the result is too large to send back ({mb} MB limit)"
+CUT = "... (cut)"  # appended to learner text cut to jail.MAX_TEXT characters
+
+# An entry of an Outcome's used_autodiff when the child's own code was changed under it.
+GRADER_MODIFIED = "its process rewrote the grader's own code, so nothing it reports can be trusted"
+
+# -- the fork server ------------------------------------------------------------------------------
+FORK_REFUSED = "the fork server has run a TensorFlow op; forking now could deadlock"
+
+# -- what the jail could not apply on this machine (notes on the report, never silently skipped) --
+NOT_JAILED = "the submission is not in its own namespaces"  # prefix of the warning; the trusted side looks for it
+NOT_JAILED_BECAUSE = NOT_JAILED + " ({reason}): it can see the machine's files and processes as {who}"
+NOT_JAILED_AS_ROOT = "root dropped to an unprivileged uid"
+NOT_JAILED_AS_USER = "the grading user"
+USER_NAMESPACE_MAP = NOT_JAILED + " (user namespace map: {reason})"
+NO_NETWORK_NAMESPACE = "no network namespace ({reason}): the submission can use the network"
+NO_CGROUP = ("no memory cgroup ({reason}): memory outside the resident set "
+             "(tmpfs, memfd, shared memory) is not limited, only resident memory is watched")
+CGROUP_NOT_JOINED = "could not join the memory/pids cgroup ({reason}): memory is watched by RSS only"
