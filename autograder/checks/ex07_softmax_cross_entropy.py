@@ -72,19 +72,28 @@ def regression_loss_grads(x, labels, w, b):
 # ---------------------------------------------------------------------------------------------
 
 
-def _quiet(function, *args):
-    """A mistake's output computed the way the mistake computes it, overflow and 0/0 included."""
-    with np.errstate(all="ignore"):
-        return function(*args)
-
-
-def exp_over_rows(z):
+def _exp(z, flush):
+    """exp in z's dtype; ``flush``: as TensorFlow on a CPU, which flushes subnormal results to zero."""
     e = np.exp(z)
+    if flush:
+        e[np.abs(e) < np.finfo(e.dtype).tiny] = 0.0
+    return e
+
+
+def _nan_rows(mistake, z) -> set:
+    """The rows a mistaken softmax leaves non-finite, computed as numpy and as TensorFlow would (overflow and
+    0/0 included): either pattern names the mistake, whichever library the learner used."""
+    with np.errstate(all="ignore"):
+        return {_bad_rows(mistake(z, flush)) for flush in (False, True)}
+
+
+def exp_over_rows(z, flush):
+    e = _exp(z, flush)
     return e / e.sum(axis=1, keepdims=True)
 
 
-def exp_over_batch_max(z):
-    e = np.exp(z - z.max())
+def exp_over_batch_max(z, flush):
+    e = _exp(z - z.max(), flush)
     return e / e.sum(axis=1, keepdims=True)
 
 
@@ -127,10 +136,11 @@ def large_logits_part(dtype, learner, rubric):
     want = oracle.softmax(zq)
     if rows:
         ranges = ", ".join(f"{LARGE[dtype][i]:+g}" for i in rows)
-        if rows == _bad_rows(_quiet(exp_over_rows, z.astype(dtype))):
-            named = (f"forgot to subtract each row's maximum before exp: exp overflows (inf / inf = nan) for logits "
-                     f"near {ranges}; softmax(z) = softmax(z - max(z, axis=1, keepdims=True))")
-        elif rows == _bad_rows(_quiet(exp_over_batch_max, z.astype(dtype))):
+        if rows in _nan_rows(exp_over_rows, z.astype(dtype)):
+            named = (f"forgot to subtract each row's maximum before exp: exp overflows for large logits (inf / inf = "
+                     f"nan) and underflows for very negative ones (0 / 0 = nan), here the rows near {ranges}; "
+                     f"softmax(z) = softmax(z - max(z, axis=1, keepdims=True)) keeps every exponent <= 0")
+        elif rows in _nan_rows(exp_over_batch_max, z.astype(dtype)):
             named = (f"subtracted the maximum of the whole batch instead of each row's: rows far below it underflow "
                      f"to 0 / 0 = nan (the rows near {ranges}); use max(z, axis=1, keepdims=True)")
         else:
