@@ -79,10 +79,10 @@ def check_numerical_gradient(eps, learner, rubric):
         # the central difference at this eps is off the true gradient by ~2e-6 here, while any way of writing
         # the formula agrees with ours to ~1e-12: so compare with the formula, and a function that ignores
         # eps (its more accurate default) shows up
-        want, tol = central_difference(a, x, eps), Tolerance(rtol=1e-8, atol=1e-8)
+        want, tol = central_difference(a, x, eps), rubric.tolerance("central_difference")
         ignored = {"ignored eps (used the default 1e-6 instead of the eps passed in)": central_difference(a, x, 1e-6)}
     else:
-        want, tol, ignored = oracle.WAVY.gradient(a, x), Tolerance(rtol=1e-4, atol=1e-5), {}
+        want, tol, ignored = oracle.WAVY.gradient(a, x), rubric.tolerance("numerical_gradient"), {}
     verdict = verdict_for(outcome.value, want, tol, called, {
         "used forward differences (f(x+eps) - f(x)) / eps; use central differences "
         "(f(x+eps) - f(x-eps)) / (2*eps)": forward_difference(a, x, used_eps),
@@ -174,12 +174,12 @@ def _correct_cases(learner):
     return results
 
 
-def _wrong_case(learner):
+def _wrong_case(learner, rubric):
     """gradient_check on the hidden-cube function, whose tape gradient is wrong: (value, expected, Verdict or None)."""
     x, want, tape, numeric = hidden_cube_case()
     value, problem = _one_number(learner.call("gradient_check", HIDDEN_CUBE.probe(), Array(x)), "hidden_cube")
     if problem is None:
-        problem = verdict_for(value, want, Tolerance(rtol=1e-4, atol=1e-6),
+        problem = verdict_for(value, want, rubric.tolerance("relative_error"),
                               "gradient_check(f=<sum(x**2) + a cube the tape cannot see>, x: ndarray float64 (3, 4))", {
                                   "returned the absolute error max|tape - numeric|, not the relative error":
                                       float(np.max(np.abs(tape - numeric))),
@@ -197,7 +197,7 @@ def check_gradient_check_agrees(learner, rubric):
     problems = [problem for _, _, problem in results if problem]
     if problems:
         return parts_verdict(problems)
-    value, _, _ = _wrong_case(learner)
+    value, _, _ = _wrong_case(learner, rubric)
     if value is None or value < 1e-2:
         shown = "no number" if value is None else f"{value:.3g}"
         return Verdict(0.0, f"gradient_check returned small values for correct gradients, but also {shown} for a wrong "
@@ -208,7 +208,7 @@ def check_gradient_check_agrees(learner, rubric):
 
 def check_gradient_check_disagrees(learner, rubric):
     """The exact relative error for a wrong tape gradient; and only from a check that also reports agreement."""
-    value, want, problem = _wrong_case(learner)
+    value, want, problem = _wrong_case(learner, rubric)
     if problem:
         return problem
     label, small, _ = _correct_cases(learner)[0]
@@ -227,7 +227,7 @@ def check_gradient_check_uses_eps(learner, rubric):
     want = float(np.max(np.abs(oracle.WAVY.gradient(a, x) - central_difference(a, x, eps))
                         / np.maximum(1e-12, np.abs(oracle.WAVY.gradient(a, x)) + np.abs(central_difference(a, x, eps)))))
     outcome = learner.call("gradient_check", oracle.WAVY.probe(a), Array(x), eps)
-    return failed(outcome) or verdict_for(outcome.value, want, Tolerance(rtol=1e-2, atol=1e-9),
+    return failed(outcome) or verdict_for(outcome.value, want, rubric.tolerance("gradient_check_eps"),
                                           signature("gradient_check", f="wavy", x=Array(x), eps=eps),
                                           {"ignored eps (used the default 1e-6)": 0.0}, scalar=True)
 

@@ -114,7 +114,7 @@ def check_build_model_probabilities(learner, rubric):
                                   + (f": the model has layers besides the two Dense ones ({', '.join(layers)}); "
                                      "the exercise's model is Dense(hidden, relu) then Dense(n_classes, softmax) only"
                                      if layers else "")))
-    if mismatch(out.sum(axis=1) if out.ndim == 2 else out, np.ones(5), Tolerance(0.0, 1e-4)):
+    if mismatch(out.sum(axis=1) if out.ndim == 2 else out, np.ones(5), rubric.tolerance("probabilities_sum")):
         parts.append(Verdict(0.0, "the model's output rows should be probabilities that sum to 1 (softmax output)"))
     again = learner.call("build_model", n_features=4, n_classes=3, hidden=32, seed=0, fresh=True, read="keras_model")
     other = learner.call("build_model", n_features=4, n_classes=3, hidden=32, seed=1, read="keras_model")
@@ -229,7 +229,7 @@ def train_step_case(learner, rubric, loss_name, reduction, lr, seed):
     if after is None or len(after) != 4:
         return Verdict(0.0, f"{called}: the model's weights could not be read after train_step")
     steps = [np.asarray(w1) - w0 for w0, w1 in zip(start, after)]
-    tol = Tolerance(rtol=1e-3, atol=1e-6)
+    tol = rubric.tolerance("keras_step")
     wrong = [i for i, (st, g) in enumerate(zip(steps, grads)) if mismatch(st, -lr * g, tol)]
     names = ("w1", "b1", "w2", "b2")
     if wrong and all(np.max(np.abs(steps[i])) == 0.0 for i in wrong):
@@ -343,7 +343,7 @@ def check_fit_two_steps(learner, rubric):
     if after is None or len(after) != 4:
         parts.append(Verdict(0.0, "the model's weights could not be read after fit"))
     else:
-        tol = Tolerance(rtol=2e-3, atol=2e-5)
+        tol = rubric.tolerance("keras_two_steps")
         wrong = [name for name, got, want in zip(("w1", "b1", "w2", "b2"), after, current) if mismatch(got, want, tol)]
         if wrong:
             parts.append(Verdict(0.0, f"after fit(..., epochs=2, lr={lr}) the weights {', '.join(wrong)} are not where "
