@@ -25,6 +25,7 @@ class Check:
     slug: str  # stable id within the function; rubric key is "function:slug"
     description: str  # shown after "exNN.function: "
     run: Callable  # (Learner, Rubric) -> Verdict
+    trains: bool = False  # it trains a model (seconds, not milliseconds): `autograder check --quick` skips it
 
     @property
     def key(self) -> str:
@@ -57,11 +58,13 @@ class Learner:
         self._memo: dict = {}
 
     def call(self, function: str, *args, manual: bool = False, seconds: float | None = None,
-             fresh: bool = False, returns: bool = True, spy: str = "", **kwargs) -> records.Outcome:
+             fresh: bool = False, returns: bool = True, spy: str = "", read: str = "",
+             **kwargs) -> records.Outcome:
         """``fresh=True`` runs the call again even if it ran before (to test determinism);
         ``returns=False`` ignores the return value, as the contract does for update functions;
-        ``spy`` names a module function whose calls are recorded (see records.Call)."""
-        request = records.Call(function, tuple(args), tuple(sorted(kwargs.items())), manual, returns, spy)
+        ``spy`` names a module function whose calls are recorded (see records.Call);
+        ``read`` names the child's reader for a return value that is not numbers ("keras_model")."""
+        request = records.Call(function, tuple(args), tuple(sorted(kwargs.items())), manual, returns, spy, read)
         key = wire.dumps(request)
         if fresh or key not in self._memo:
             self._memo[key] = self._sandbox.call(request, seconds)
@@ -240,3 +243,81 @@ def crashed_update_verdict(function, outcome, names, shapes, reprobe=None) -> Ve
     if named:
         return Verdict(0.0, f"{base.message}. Likely mistake: {named}")
     return base
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks as declarations: the common shape (inputs -> call -> oracle -> compare -> named mistakes)
+# written once, and a way to stop with a verdict without repeating "if problem: return problem"
+# ---------------------------------------------------------------------------------------------
+
+
+class Stop(Exception):
+    """Raised inside a ``@declared`` check to end it with ``verdict`` (see ``value_of``, ``arrays``)."""
+
+    def __init__(self, verdict: Verdict):
+        super().__init__(verdict.message)
+        self.verdict = verdict
+
+
+def declared(run: Callable) -> Callable:
+    """Make ``run`` a check that may end early by raising ``Stop`` (its verdict is the check's)."""
+    import functools
+
+    @functools.wraps(run)
+    def checked(*args, **kwargs):
+        try:
+            return run(*args, **kwargs)
+        except Stop as stop:
+            return stop.verdict
+
+    return checked
+
+
+def stop_unless_passed(verdict: Verdict) -> Verdict:
+    """``verdict`` when it passed; otherwise stop the check with it."""
+    if not verdict.passed:
+        raise Stop(verdict)
+    return verdict
+
+
+def value_of(outcome: records.Outcome, manual: str = ""):
+    """The call's value, or stop: it did not produce one, or (``manual`` names the function) autodiff ran."""
+    problem = failed(outcome) or (autodiff_used(outcome, manual) if manual else None)
+    if problem:
+        raise Stop(problem)
+    return outcome.value
+
+
+def arrays(value, shapes: dict, called: str) -> tuple:
+    """A tuple of len(shapes) float64 arrays with these shapes, or stop saying what came back.
+
+    ``shapes`` maps each item's name, in order, to its shape (None: any 1-D series, e.g. a loss
+    history, read with ``as_series``)."""
+    names = tuple(shapes)
+    what = f"({', '.join(names)})"
+    if not isinstance(value, tuple) or len(value) != len(names):
+        raise Stop(Verdict(0.0, f"{called} must return the tuple {what}, got {compare.describe(value)}"))
+    out = []
+    for name, item in zip(names, value):
+        shape = shapes[name]
+        array = compare.as_series(item) if shape is None else compare.as_array(item)
+        if array is None or (shape is not None and array.shape != tuple(shape)) or (shape is None and array.ndim != 1):
+            expected = "a 1-D series of numbers" if shape is None else f"shape {tuple(shape)}"
+            got = compare.describe(item) if array is None else f"shape {array.shape}"
+            raise Stop(Verdict(0.0, f"{called}: {name} in {what} should have {expected}, got {got}"))
+        out.append(array)
+    return tuple(out)
+
+
+def expect(learner: Learner, function: str, args: dict, want, tol: compare.Tolerance, mistakes: dict | None = None,
+           manual: bool = False, scalar: bool = False, what: str = "the result") -> Verdict:
+    """The common check: call ``function(**args)`` (positionally, in order), compare with the oracle's ``want``.
+
+    ``args`` maps the contract's parameter names to the records sent (they name the call in the
+    message); ``mistakes`` maps a named mistake to the value it would give."""
+    outcome = learner.call(function, *args.values(), manual=manual)
+    try:
+        got = value_of(outcome, function if manual else "")
+    except Stop as stop:
+        return stop.verdict
+    return verdict_for(got, want, tol, signature(function, **args), mistakes, scalar, what)

@@ -1,12 +1,17 @@
-"""The trusted reference computations the checks compare against (float64, TensorFlow on our side).
+"""Reference computations shared by several exercises (float64, TensorFlow on the trusted side).
 
 Kept separate from ``solutions/`` on purpose: the grader must not import a file that students
-also see and that a maintainer might edit into a mistake; these are the contract's formulas.
+also see and that a maintainer might edit into a mistake.  An exercise's own formulas (its
+network, its loss and their gradients) live in its checks module; only what several exercises
+use is here: the tape in float64, a stable sigmoid and softmax, accuracy, and the ``wavy`` test
+function that ex01 and ex03 both hand to the learner.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from autograder.probes import Shipped
 
 
 def tf():
@@ -20,6 +25,13 @@ def sigmoid(z):
     return np.exp(-np.logaddexp(0.0, -z))  # stable for |z| large
 
 
+def softmax(z):
+    z = np.asarray(z, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)  # exp of a non-positive number never overflows
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def tape_gradients(loss_fn, *params):
     """Gradients of ``loss_fn(*params)`` w.r.t. every param, with tf.GradientTape in float64."""
     t = tf()
@@ -29,91 +41,50 @@ def tape_gradients(loss_fn, *params):
     return float(loss.numpy()), [g.numpy() for g in tape.gradient(loss, variables)]
 
 
-def backprop_grads(a0, y, w1, b1, w2, b2):
-    """d C / d (w1, b1, w2, b2) for ex04's network and quadratic cost, via the tape."""
-    t = tf()
-    a0, y = np.asarray(a0, np.float64), np.asarray(y, np.float64)
-
-    def cost(w1, b1, w2, b2):
-        a1 = t.sigmoid(a0 @ w1 + b1)
-        a2 = t.sigmoid(a1 @ w2 + b2)
-        return t.reduce_mean(0.5 * t.reduce_sum((a2 - y) ** 2, axis=1))
-
-    return tape_gradients(cost, w1, b1, w2, b2)
-
-
-def quadratic_cost(a0, y, w1, b1, w2, b2) -> float:
-    a2 = sigmoid(sigmoid(a0 @ w1 + b1) @ w2 + b2)
-    return float(np.mean(0.5 * np.sum((a2 - y) ** 2, axis=1)))
-
-
-def mlp_sigmoid_predict(x, w1, b1, w2, b2):
-    return sigmoid(sigmoid(x @ w1 + b1) @ w2 + b2)
-
-
-def regression_forward(x, w1, b1, w2, b2):
-    return sigmoid(x @ w1 + b1) @ w2 + b2
-
-
-def regression_loss(y, y_pred) -> float:
-    return float(np.mean(0.5 * (np.asarray(y) - np.asarray(y_pred)) ** 2))
-
-
-def regression_grads(x, y, w1, b1, w2, b2):
-    t = tf()
-    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
-
-    def loss(w1, b1, w2, b2):
-        pred = t.sigmoid(x @ w1 + b1) @ w2 + b2
-        return t.reduce_mean(0.5 * (y - pred) ** 2)
-
-    return tape_gradients(loss, w1, b1, w2, b2)
-
-
-def softmax(z):
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def keras_mlp_predict(x, w1, b1, w2, b2):
-    return softmax(np.maximum(x @ w1 + b1, 0.0) @ w2 + b2)
-
-
-def sparse_cce_grads(x, labels, w1, b1, w2, b2, reduction="mean"):
-    """Keras' SparseCategoricalCrossentropy (probabilities clipped to [1e-7, 1 - 1e-7]) and its gradients.
-
-    ``reduction="sum"`` is the loss built with ``SparseCategoricalCrossentropy(reduction="sum")``.
-    """
-    t = tf()
-    x = np.asarray(x, np.float64)
-    labels = np.asarray(labels).astype(np.int64).reshape(-1)
-
-    def loss(w1, b1, w2, b2):
-        probs = t.nn.softmax(t.nn.relu(x @ w1 + b1) @ w2 + b2)
-        probs = t.clip_by_value(probs, 1e-7, 1 - 1e-7)
-        picked = t.gather(probs, labels, axis=1, batch_dims=1)
-        reduce = t.reduce_sum if reduction == "sum" else t.reduce_mean
-        return -reduce(t.math.log(picked))
-
-    return tape_gradients(loss, w1, b1, w2, b2)
-
-
-def linear_mse_grads(x, y, w, b):
-    t = tf()
-    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
-    return tape_gradients(lambda w, b: t.reduce_mean((x @ w + b - y) ** 2), w, b)
-
-
 def accuracy(probabilities, labels) -> float:
     return float(np.mean(np.argmax(probabilities, axis=1) == np.asarray(labels).reshape(-1)))
 
 
+# ---------------------------------------------------------------------------------------------
+# wavy: f(x) = sum(sin(a*x) * x**2) + sum(x[:-1] * x[1:]) over the flattened x.  Its gradient is
+# non-trivial and coordinate-dependent, so a gradient that is transposed, summed or scaled cannot
+# match by accident.  The three forms below are the one definition (see autograder.probes).
+# ---------------------------------------------------------------------------------------------
+
+
+def wavy(a):
+    import numpy as np
+    import tensorflow as tf
+
+    a = np.asarray(a)
+
+    def wavy(x):
+        flat = tf.reshape(x, [-1])
+        a_ = tf.cast(tf.reshape(a, [-1]), x.dtype)
+        return tf.reduce_sum(tf.sin(a_ * flat) * flat**2) + tf.reduce_sum(flat[:-1] * flat[1:])
+
+    return wavy
+
+
+def wavy_numpy(a):
+    import numpy as np
+
+    a = np.asarray(a)
+
+    def wavy(x):
+        flat = np.reshape(x, -1)
+        return float(np.sum(np.sin(a.reshape(-1) * flat) * flat**2) + np.sum(flat[:-1] * flat[1:]))
+
+    return wavy
+
+
 def wavy_gradient(a, x):
-    """The gradient of the ``wavy`` probe: sum(sin(a*x) * x**2) + sum(x[:-1] * x[1:]) over flattened x."""
-    flat = x.reshape(-1)
-    af = a.reshape(-1)
+    flat = np.reshape(x, -1)
+    af = np.reshape(a, -1)
     grad = np.cos(af * flat) * af * flat**2 + 2 * flat * np.sin(af * flat)
     grad[:-1] += flat[1:]
     grad[1:] += flat[:-1]
-    return grad.reshape(x.shape)
+    return grad.reshape(np.shape(x))
+
+
+WAVY = Shipped(wavy, wavy_numpy, wavy_gradient)

@@ -1,17 +1,32 @@
-"""Grader-owned objects the child builds by name: test functions, models, optimizers, losses.
+"""Grader-owned objects handed to learner functions: test functions, Keras models, optimizers, losses.
 
 Learner functions such as ``grad_wrt_constant(f, x0)`` take callables and Keras objects, which
-cannot cross the process boundary; the trusted side names them (``records.Probe``) and the
-child builds them here.  Each entry also has a plain-numpy twin used by the oracle.
+cannot cross the process boundary, and the child cannot import the exercise's checks module (the
+jail hides the ``autograder`` folder; the child has only the modules the fork server imported).
+So a probe that belongs to an exercise is declared there, once, as a ``Shipped``: its TensorFlow
+form, its numpy form and its gradient side by side, each a self-contained top-level function of
+the probe's parameters that returns the object.  The trusted side sends the form's *source* in the
+``records.Probe`` (the way Dask ships a function to a worker) and the child ``exec``\\s it in a
+fresh namespace; the oracle calls the numpy form and the gradient directly, so the formula the
+learner is given and the one the grader checks against are the same lines.
+
+A shipped form must be self-contained: it imports what it uses (``import tensorflow as tf``
+inside the function, a dictionary look-up in the child, where TensorFlow is already imported) and
+reads no module globals.  Only builders that really are generic (a Keras SGD optimizer, Keras
+losses) are known to the child by name.
 """
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 
-# name -> (tensorflow implementation, numpy value, numpy gradient)
-# The test functions are chosen with non-trivial, coordinate-dependent gradients so a gradient
-# that is transposed, summed or scaled cannot match by accident.
+from autograder import records
+
+SOURCE = "source:"  # Probe.name prefix of a shipped form; the rest is the function's name
 
 
 def _tf():
@@ -20,69 +35,70 @@ def _tf():
     return tf
 
 
-def build_function(name: str, params: tuple):
-    tf = _tf()
-    if name == "quadratic_bowl":
-        # f(x) = sum(c * (x - t)**2); minimum at t
-        c, t = (np.asarray(p) for p in params)
-        return lambda x: tf.reduce_sum(tf.cast(c, x.dtype) * (x - tf.cast(t, x.dtype)) ** 2)
-    if name == "wavy":
-        # f(x) = sum(sin(a*x) * x**2) + prod-free coupling: sum(x[:-1]*x[1:]) on the flattened x
-        (a,) = (np.asarray(p) for p in params)
-
-        def wavy(x):
-            flat = tf.reshape(x, [-1])
-            a_ = tf.cast(tf.reshape(a, [-1]), x.dtype)
-            return tf.reduce_sum(tf.sin(a_ * flat) * flat**2) + tf.reduce_sum(flat[:-1] * flat[1:])
-
-        return wavy
-    if name == "scaled_square":
-        # f(x) = s * sum(x**2): large s makes an absolute-error gradient check fail
-        (s,) = params
-        return lambda x: tf.cast(s, x.dtype) * tf.reduce_sum(x**2)
-    if name == "hidden_cube":
-        # the tape sees sum(x**2) only: stop_gradient hides the cube, so tape and numerics disagree
-        return lambda x: tf.reduce_sum(x**2) + tf.stop_gradient(tf.reduce_sum(x**3))
-    raise KeyError(f"unknown probe function {name!r}")
+# ---------------------------------------------------------------------------------------------
+# The trusted side: declaring a probe in an exercise module
+# ---------------------------------------------------------------------------------------------
 
 
-def build_function_numpy(name: str, params: tuple):
-    """The numpy twin of ``build_function``: for the numerical-gradient checks (float64 in, float out)."""
-    if name == "quadratic_bowl":
-        c, t = (np.asarray(p) for p in params)
-        return lambda x: float(np.sum(c * (x - t) ** 2))
-    if name == "wavy":
-        (a,) = (np.asarray(p) for p in params)
+@functools.lru_cache(maxsize=None)
+def _source_of(function: Callable) -> str:
+    import inspect
+    import textwrap
 
-        def wavy(x):
-            flat = np.reshape(x, -1)
-            return float(np.sum(np.sin(a.reshape(-1) * flat) * flat**2) + np.sum(flat[:-1] * flat[1:]))
+    source = textwrap.dedent(inspect.getsource(function))
+    if function.__name__ == "<lambda>" or not source.startswith("def "):
+        raise ValueError(f"{function!r}: a shipped form must be a plain top-level def (it is sent as source)")
+    return source
 
-        return wavy
-    if name == "scaled_square":
-        (s,) = params
-        return lambda x: float(s * np.sum(np.asarray(x) ** 2))
-    raise KeyError(f"unknown probe function {name!r}")
+
+def ship(function: Callable, *params) -> records.Probe:
+    """A Probe the child builds by running ``function``'s source and calling it with ``params``."""
+    return records.Probe(f"{SOURCE}{function.__name__}", tuple(params), _source_of(function))
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """One grader-owned object declared once: the form the learner receives and the oracle's twins.
+
+    ``tensorflow(*params)`` returns what the learner gets (a function of tensors, a Keras model);
+    ``numpy(*params)`` returns the same function on float64 arrays (a float out), for the oracle and
+    for exercises that hand the learner a numpy function; ``gradient(*params, x)`` its gradient.
+    """
+
+    tensorflow: Callable
+    numpy: Callable | None = None
+    gradient: Callable | None = None
+
+    def probe(self, *params) -> records.Probe:
+        return ship(self.tensorflow, *params)
+
+    def numpy_probe(self, *params) -> records.Probe:
+        return ship(self.numpy, *params)
+
+    def value(self, *params) -> Callable:
+        """The numpy form, here on the trusted side."""
+        return self.numpy(*params)
+
+
+# ---------------------------------------------------------------------------------------------
+# The child: building a Probe
+# ---------------------------------------------------------------------------------------------
+
+
+def _build_shipped(probe):
+    name = probe.name[len(SOURCE):]
+    namespace: dict = {"__name__": f"probe_{name}", "__builtins__": __builtins__}
+    # the source is the grader's own (from the trusted side, over the wire), never the learner's
+    exec(compile(probe.source, f"<grader probe {name}>", "exec"), namespace)  # noqa: S102
+    return namespace[name](*probe.params)
 
 
 def build(probe):
     """Build a ``records.Probe`` in the child."""
+    if probe.name.startswith(SOURCE):
+        return _build_shipped(probe)
     tf = _tf()
     name, params = probe.name, tuple(probe.params)
-    if name.startswith("fn:"):
-        return build_function(name[3:], params)
-    if name.startswith("np_fn:"):
-        return build_function_numpy(name[6:], params)
-    if name == "keras_mlp":
-        # params: (n_features, hidden, n_classes, dtype, w1, b1, w2, b2)
-        n_features, hidden, n_classes, dtype, *weights = params
-        model = tf.keras.Sequential([
-            tf.keras.Input(shape=(int(n_features),), dtype=dtype),
-            tf.keras.layers.Dense(int(hidden), activation="relu", dtype=dtype),
-            tf.keras.layers.Dense(int(n_classes), activation="softmax", dtype=dtype),
-        ])
-        model.set_weights([np.asarray(w, dtype=dtype) for w in weights])
-        return model
     if name == "sgd":
         (lr,) = params
         return tf.keras.optimizers.SGD(float(lr))

@@ -37,10 +37,12 @@ class Array:
 
 @dataclass(frozen=True)
 class Probe:
-    """A grader-owned object built in the child by name (see ``autograder.probes``)."""
+    """A grader-owned object built in the child (see ``autograder.probes``): by name, or from
+    ``source``, the grader's own code for it, declared in the exercise's checks module."""
 
     name: str
     params: tuple = ()
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Call:
     manual: bool = False
     returns: bool = True  # False: the contract ignores the return value (read only the inputs after)
     spy: str = ""  # a module function whose calls the child records (first argument's row fingerprints)
+    read: str = ""  # how the child reads a return value that is not numbers: a reader it knows by name
 
 
 @dataclass(frozen=True)

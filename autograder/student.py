@@ -23,13 +23,12 @@ from autograder.checks import all_exercises
 from autograder.records import Report
 from autograder.report import fmt_points
 
-# Checks of these functions train a model (or run an optimisation loop): skipped by --quick.
-TRAINING_FUNCTIONS = frozenset({"train", "fit", "fit_linear", "gradient_descent"})
 POLL_SECONDS = 0.3
 
 
 def is_training(check) -> bool:
-    return check.function in TRAINING_FUNCTIONS
+    """A check that trains a model (or runs an optimisation loop), as its exercise declares: --quick skips it."""
+    return check.trains
 
 
 # ---------------------------------------------------------------------------------------------

@@ -120,6 +120,15 @@ CONTRACT: dict = {
     ("ex06_keras_tape_loop", "fit"): {"model": Arg(("model",)), "x": T("n", "d"),
                                       "y": Arg(("tensor",), ("int32",), ("n",), doc="The labels are integers"),
                                       "epochs": PY_INT, "lr": PY_FLOAT},
+    # ex07: logits z (n, k); "labels arrive as an integer tf.Tensor (int32 or int64)", not one-hot
+    ("ex07_softmax_cross_entropy", "softmax"): {"z": T("n", "k")},
+    ("ex07_softmax_cross_entropy", "cross_entropy"): {"probs": T("n", "k"),
+                                                      "labels": T("n", dtypes=("int32", "int64"), kinds=("tensor",))},
+    ("ex07_softmax_cross_entropy", "softmax_ce_grad"): {"z": T("n", "k"),
+                                                        "labels": T("n", dtypes=("int32", "int64"), kinds=("tensor",))},
+    ("ex07_softmax_cross_entropy", "train_softmax_regression"): {
+        "x": T("n", "d"), "labels": T("n", dtypes=("int32", "int64"), kinds=("tensor",)), "n_classes": PY_INT,
+        "lr": PY_FLOAT, "epochs": PY_INT, "seed": PY_INT},
 }
 
 # (exercise, function) -> why the checks are known to break the contract (reported to the lead)

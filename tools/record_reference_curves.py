@@ -3,7 +3,7 @@
 The feedback page (autograder.html_report) draws a student's training curve against the
 reference solution's; the grader never imports solutions/, so the reference curves are recorded
 here, once, by grading the solutions like any submission and keeping each training check's
-curve.  Each entry carries a fingerprint of what it depends on (the solution file and the
+curve (every exercise with a training check, ``Check.trains``).  Each entry carries a fingerprint of what it depends on (the solution file and the
 exercise's rubric settings); ``--check`` exits 1 when one no longer matches.
 
     python tools/record_reference_curves.py          # re-record
@@ -23,7 +23,13 @@ sys.path.insert(0, str(ROOT))
 
 OUTPUT = ROOT / "autograder" / "reference_curves.json"
 SOLUTIONS = ROOT / "solutions"
-EXERCISES = ("ex02_chain_rule", "ex04_manual_backprop", "ex05_tape_regression", "ex06_keras_tape_loop")
+
+
+def training_exercises() -> tuple:
+    """The exercises with a check that trains (``Check.trains``): the ones that can have a curve."""
+    from autograder.checks import all_exercises
+
+    return tuple(name for name, exercise in all_exercises().items() if any(c.trains for c in exercise.checks))
 
 
 def fingerprint(exercise: str) -> str:
@@ -35,11 +41,12 @@ def fingerprint(exercise: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def record(exercises=EXERCISES) -> dict:
+def record(exercises=None) -> dict:
     """{"fingerprints": {exercise: ...}, "curves": {"exercise/check_id": {"curve": [...], "every": k}}}."""
     from autograder import api
     from autograder import sandbox as run
 
+    exercises = training_exercises() if exercises is None else exercises
     report = api.grade_paths([str(SOLUTIONS / f"{name}.py") for name in exercises])
     run.shut_down()
     curves = {}
@@ -66,7 +73,7 @@ def dumps(data: dict) -> str:
 def stale(recorded: dict) -> list:
     """The exercises whose recorded fingerprint no longer matches."""
     known = recorded.get("fingerprints", {})
-    return [name for name in EXERCISES if known.get(name) != fingerprint(name)]
+    return [name for name in training_exercises() if known.get(name) != fingerprint(name)]
 
 
 def main(argv=None) -> int:

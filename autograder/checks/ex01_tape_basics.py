@@ -8,7 +8,8 @@ import numpy as np
 
 from autograder import messages, oracle
 from autograder.check import Check, Exercise, failed, parts_verdict, rng, signature, tape_required, verdict_for
-from autograder.records import PASS, Probe, Tensor, Verdict
+from autograder.probes import Shipped
+from autograder.records import PASS, Tensor, Verdict
 
 NAME = "ex01_tape_basics"
 
@@ -79,7 +80,7 @@ def check_grad_wrt_constant(dtype, shape, learner, rubric):
     r = rng(1, len(shape), 3 if dtype == "float64" else 4)
     x = r.normal(size=shape)
     a = r.uniform(0.5, 2.0, size=shape)
-    f = Probe("fn:wavy", (a,))
+    f = oracle.WAVY.probe(a)
     outcome = learner.call("grad_wrt_constant", f, Tensor(x, dtype))
     called = signature("grad_wrt_constant", f=f, x0=Tensor(x, dtype))
     problem = failed(outcome)
@@ -88,7 +89,7 @@ def check_grad_wrt_constant(dtype, shape, learner, rubric):
     if outcome.value is None:
         return Verdict(0.0, f"{called} returned None: the tape only watches Variables by itself; "
                             "call tape.watch(x0) on a constant before computing f(x0)")
-    return tape_ran(verdict_for(outcome.value, oracle.wavy_gradient(a, x), rubric.tolerance(dtype), called),
+    return tape_ran(verdict_for(outcome.value, oracle.WAVY.gradient(a, x), rubric.tolerance(dtype), called),
                     outcome, called)
 
 
@@ -112,10 +113,22 @@ def _none_gradient(outcome) -> bool:
     return outcome.status == "error" and ("NoneType" in text or ("EagerTensor" in text and "assign" in text))
 
 
+def quadratic_bowl(c, t):
+    """f(x) = sum(c * (x - t)**2), minimum at t: gradient descent on it has a closed form."""
+    import numpy as np
+    import tensorflow as tf
+
+    c, t = np.asarray(c), np.asarray(t)
+    return lambda x: tf.reduce_sum(tf.cast(c, x.dtype) * (x - tf.cast(t, x.dtype)) ** 2)
+
+
+BOWL = Shipped(quadratic_bowl)
+
+
 def check_gradient_descent(learner, rubric):
     # f(x) = c * (x - t)**2: each step maps x - t to (x - t) * (1 - 2*c*lr), a closed form to compare with
     c, t = 1.5, 0.75
-    f = Probe("fn:quadratic_bowl", (np.array(c), np.array(t)))
+    f = BOWL.probe(np.array(c), np.array(t))
     tol = rubric.tolerance("float32")
 
     def run(x0, lr, steps):
@@ -162,6 +175,6 @@ EXERCISE = Exercise(
         Check("grad_wrt_constant", "float32", "gradient at a constant, shaped like x0 (float32, 5)",
               partial(check_grad_wrt_constant, "float32", (5,))),
         Check("gradient_descent", "bowl", "lands where the closed form says after 7, 3, 1 and 0 steps",
-              check_gradient_descent),
+              check_gradient_descent, trains=True),
     ),
 )

@@ -9,7 +9,8 @@ import numpy as np
 from autograder import oracle
 from autograder.check import Check, Exercise, failed, parts_verdict, rng, signature, tape_required, verdict_for
 from autograder.compare import Tolerance, as_array, mismatch
-from autograder.records import PASS, Array, Probe, Verdict
+from autograder.probes import Shipped
+from autograder.records import PASS, Array, Verdict
 
 NAME = "ex03_gradient_check"
 SHAPE = (3, 4)
@@ -23,8 +24,24 @@ def wavy_case(seed):
 
 
 def wavy_numpy(a, x):
-    flat, af = x.reshape(-1), a.reshape(-1)
-    return float(np.sum(np.sin(af * flat) * flat**2) + np.sum(flat[:-1] * flat[1:]))
+    return oracle.WAVY.value(a)(x)
+
+
+def scaled_square(s):
+    """f(x) = s * sum(x**2): with a large s an absolute-error gradient check fails."""
+    import tensorflow as tf
+
+    return lambda x: tf.cast(s, x.dtype) * tf.reduce_sum(x**2)
+
+
+def hidden_cube():
+    """The tape sees sum(x**2) only: stop_gradient hides the cube, so the tape and the numbers disagree."""
+    import tensorflow as tf
+
+    return lambda x: tf.reduce_sum(x**2) + tf.stop_gradient(tf.reduce_sum(x**3))
+
+
+SCALED_SQUARE, HIDDEN_CUBE = Shipped(scaled_square), Shipped(hidden_cube)
 
 
 def central_difference(a, x, eps):
@@ -50,7 +67,7 @@ def forward_difference(a, x, eps):
 def check_numerical_gradient(eps, learner, rubric):
     """With eps = 1e-3 central differences are within ~1e-6 of the truth; forward ones are ~1e-3 off."""
     x, a = wavy_case(1)
-    f = Probe("np_fn:wavy", (a,))
+    f = oracle.WAVY.numpy_probe(a)
     args = (f, Array(x)) + ((eps,) if eps is not None else ())
     outcome = learner.call("numerical_gradient", *args)
     problem = failed(outcome)
@@ -62,10 +79,10 @@ def check_numerical_gradient(eps, learner, rubric):
         # the central difference at this eps is off the true gradient by ~2e-6 here, while any way of writing
         # the formula agrees with ours to ~1e-12: so compare with the formula, and a function that ignores
         # eps (its more accurate default) shows up
-        want, tol = central_difference(a, x, eps), Tolerance(rtol=1e-8, atol=1e-8)
+        want, tol = central_difference(a, x, eps), rubric.tolerance("central_difference")
         ignored = {"ignored eps (used the default 1e-6 instead of the eps passed in)": central_difference(a, x, 1e-6)}
     else:
-        want, tol, ignored = oracle.wavy_gradient(a, x), Tolerance(rtol=1e-4, atol=1e-5), {}
+        want, tol, ignored = oracle.WAVY.gradient(a, x), rubric.tolerance("numerical_gradient"), {}
     verdict = verdict_for(outcome.value, want, tol, called, {
         "used forward differences (f(x+eps) - f(x)) / eps; use central differences "
         "(f(x+eps) - f(x-eps)) / (2*eps)": forward_difference(a, x, used_eps),
@@ -113,9 +130,9 @@ def check_relative_error(learner, rubric):
 
 def check_tape_gradient(learner, rubric):
     x, a = wavy_case(3)
-    outcome = learner.call("tape_gradient", Probe("fn:wavy", (a,)), Array(x))
+    outcome = learner.call("tape_gradient", oracle.WAVY.probe(a), Array(x))
     called = signature("tape_gradient", f="wavy", x=Array(x))
-    verdict = failed(outcome) or verdict_for(outcome.value, oracle.wavy_gradient(a, x), rubric.tolerance("float64"), called)
+    verdict = failed(outcome) or verdict_for(outcome.value, oracle.WAVY.gradient(a, x), rubric.tolerance("float64"), called)
     # a fine numerical gradient can land inside the tolerance; the child sees that no tape ran
     return tape_required(verdict, outcome, called, "tape_gradient must take the gradient with the tape")
 
@@ -146,7 +163,7 @@ def _correct_cases(learner):
     """gradient_check on two functions whose tape gradient is right: (label, value or None, Verdict or None)."""
     x, a = wavy_case(4)
     results = []
-    for f, label in ((Probe("fn:wavy", (a,)), "wavy"), (Probe("fn:scaled_square", (1e6,)), "1e6 * sum(x**2)")):
+    for f, label in ((oracle.WAVY.probe(a), "wavy"), (SCALED_SQUARE.probe(1e6), "1e6 * sum(x**2)")):
         value, problem = _one_number(learner.call("gradient_check", f, Array(x)), label)
         if problem is None and value > 1e-6:
             hint = (" (for a function with large gradients this suggests an absolute rather than a relative error)"
@@ -157,12 +174,12 @@ def _correct_cases(learner):
     return results
 
 
-def _wrong_case(learner):
+def _wrong_case(learner, rubric):
     """gradient_check on the hidden-cube function, whose tape gradient is wrong: (value, expected, Verdict or None)."""
     x, want, tape, numeric = hidden_cube_case()
-    value, problem = _one_number(learner.call("gradient_check", Probe("fn:hidden_cube", ()), Array(x)), "hidden_cube")
+    value, problem = _one_number(learner.call("gradient_check", HIDDEN_CUBE.probe(), Array(x)), "hidden_cube")
     if problem is None:
-        problem = verdict_for(value, want, Tolerance(rtol=1e-4, atol=1e-6),
+        problem = verdict_for(value, want, rubric.tolerance("relative_error"),
                               "gradient_check(f=<sum(x**2) + a cube the tape cannot see>, x: ndarray float64 (3, 4))", {
                                   "returned the absolute error max|tape - numeric|, not the relative error":
                                       float(np.max(np.abs(tape - numeric))),
@@ -180,7 +197,7 @@ def check_gradient_check_agrees(learner, rubric):
     problems = [problem for _, _, problem in results if problem]
     if problems:
         return parts_verdict(problems)
-    value, _, _ = _wrong_case(learner)
+    value, _, _ = _wrong_case(learner, rubric)
     if value is None or value < 1e-2:
         shown = "no number" if value is None else f"{value:.3g}"
         return Verdict(0.0, f"gradient_check returned small values for correct gradients, but also {shown} for a wrong "
@@ -191,7 +208,7 @@ def check_gradient_check_agrees(learner, rubric):
 
 def check_gradient_check_disagrees(learner, rubric):
     """The exact relative error for a wrong tape gradient; and only from a check that also reports agreement."""
-    value, want, problem = _wrong_case(learner)
+    value, want, problem = _wrong_case(learner, rubric)
     if problem:
         return problem
     label, small, _ = _correct_cases(learner)[0]
@@ -207,10 +224,10 @@ def check_gradient_check_uses_eps(learner, rubric):
     """With eps = 1e-2 central differences are off by O(eps**2): the result must be that relative error."""
     x, a = wavy_case(6)
     eps = 1e-2
-    want = float(np.max(np.abs(oracle.wavy_gradient(a, x) - central_difference(a, x, eps))
-                        / np.maximum(1e-12, np.abs(oracle.wavy_gradient(a, x)) + np.abs(central_difference(a, x, eps)))))
-    outcome = learner.call("gradient_check", Probe("fn:wavy", (a,)), Array(x), eps)
-    return failed(outcome) or verdict_for(outcome.value, want, Tolerance(rtol=1e-2, atol=1e-9),
+    want = float(np.max(np.abs(oracle.WAVY.gradient(a, x) - central_difference(a, x, eps))
+                        / np.maximum(1e-12, np.abs(oracle.WAVY.gradient(a, x)) + np.abs(central_difference(a, x, eps)))))
+    outcome = learner.call("gradient_check", oracle.WAVY.probe(a), Array(x), eps)
+    return failed(outcome) or verdict_for(outcome.value, want, rubric.tolerance("gradient_check_eps"),
                                           signature("gradient_check", f="wavy", x=Array(x), eps=eps),
                                           {"ignored eps (used the default 1e-6)": 0.0}, scalar=True)
 

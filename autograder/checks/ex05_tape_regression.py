@@ -23,17 +23,38 @@ def model(seed, d=D, h=H):
             r.normal(size=(h, 1)) * 0.7, r.normal(size=1) * 0.3)
 
 
+def regression_forward(x, w1, b1, w2, b2):
+    """The contract's network: a sigmoid hidden layer, a linear output."""
+    return oracle.sigmoid(x @ w1 + b1) @ w2 + b2
+
+
+def regression_loss(y, y_pred) -> float:
+    return float(np.mean(0.5 * (np.asarray(y) - np.asarray(y_pred)) ** 2))
+
+
+def regression_grads(x, y, w1, b1, w2, b2):
+    """The oracle: the loss and its gradients (w1, b1, w2, b2), with the tape in float64."""
+    t = oracle.tf()
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+
+    def loss(w1, b1, w2, b2):
+        pred = t.sigmoid(x @ w1 + b1) @ w2 + b2
+        return t.reduce_mean(0.5 * (y - pred) ** 2)
+
+    return oracle.tape_gradients(loss, w1, b1, w2, b2)
+
+
 def check_forward_prop(dtype, learner, rubric):
     x, _, w1, b1, w2, b2 = model(1)
     args = tuple(Tensor(a, dtype) for a in (x, w1, b1, w2, b2))
     outcome = learner.call("forward_prop", *args)
     hidden = x @ w1 + b1
     return failed(outcome) or verdict_for(
-        outcome.value, oracle.regression_forward(x, w1, b1, w2, b2), rubric.tolerance(dtype),
+        outcome.value, regression_forward(x, w1, b1, w2, b2), rubric.tolerance(dtype),
         signature("forward_prop", x=args[0], w1=args[1], b1=args[2], w2=args[3], b2=args[4]), {
             "used relu for the hidden layer; the contract says sigmoid": np.maximum(hidden, 0) @ w2 + b2,
             "applied a sigmoid to the output too; the output layer is linear":
-                oracle.sigmoid(oracle.regression_forward(x, w1, b1, w2, b2)),
+                oracle.sigmoid(regression_forward(x, w1, b1, w2, b2)),
         })
 
 
@@ -59,13 +80,13 @@ def check_train_step(dtype, learner, rubric):
         return crashed_update_verdict("train_step", outcome, ("w1", "b1", "w2", "b2"), [p.shape for p in params],
                                       partial(reprobe_train_step, dtype, learner, rubric))
     start = tuple(np.asarray(p, dtype=dtype).astype(np.float64) for p in params)
-    loss, grads = oracle.regression_grads(x, y, *start)
+    loss, grads = regression_grads(x, y, *start)
     parts = [update_verdict("train_step", ("w1", "b1", "w2", "b2"), params, grads, lr, outcome.inputs_after[2],
                             rubric, dtype)]
     tol = rubric.tolerance(dtype)
     if mismatch(outcome.value, loss, tol, scalar=True):
         after = tuple(np.asarray(a) for a in outcome.inputs_after[2])
-        loss_after = oracle.regression_loss(y, oracle.regression_forward(x, *after))
+        loss_after = regression_loss(y, regression_forward(x, *after))
         hint = " (that is the loss after the update)" if not mismatch(outcome.value, loss_after, tol, scalar=True) else ""
         parts.append(Verdict(0.0, f"train_step must return the loss computed before the update ({loss:.6g}), got "
                                   f"{as_array(outcome.value) if outcome.value is not None else None}{hint}"))
@@ -83,7 +104,7 @@ def reprobe_train_step(dtype, learner, rubric):
     if failed(outcome):
         return None
     start = tuple(np.asarray(p, dtype=dtype).astype(np.float64) for p in params)
-    _, grads = oracle.regression_grads(x, y, *start)
+    _, grads = regression_grads(x, y, *start)
     return update_verdict("train_step", ("w1", "b1", "w2", "b2"), params, grads, lr, outcome.inputs_after[2], rubric,
                           dtype, note=" (seen when the grader re-ran train_step on a network with 1 input and 1 "
                                       "hidden unit, where the mix-up does not crash)")
@@ -130,7 +151,7 @@ def check_train_converges(learner, rubric):
     if problem:
         return problem
     params, losses = trained
-    loss = oracle.regression_loss(split.y_train, oracle.regression_forward(split.x_train, *params))
+    loss = regression_loss(split.y_train, regression_forward(split.x_train, *params))
     limit = float(rubric.setting(NAME, "max_loss_fraction")) * 0.5 * float(np.var(split.y_train))
     parts = []
     if loss > limit:
@@ -162,13 +183,13 @@ def check_train_step_by_step(learner, rubric):
         return Verdict(0.0, f"train(housing, hidden={hidden}, epochs={k}) returned the same parameters "
                             "with seed=0 and seed=1: the seed must set the initialisation")
     lr = float(rubric.setting(NAME, "lr"))
-    _, grads = oracle.regression_grads(split.x_train, split.y_train, *a[0])
+    _, grads = regression_grads(split.x_train, split.y_train, *a[0])
     names = ("w1", "b1", "w2", "b2")
     frozen = [n for n, p0, p1 in zip(names, a[0], b[0]) if np.max(np.abs(p1 - p0)) < 1e-12]
     verdict = update_verdict("train", names, a[0], grads, lr, b[0], rubric, "float64")
     # the data are float64 and full batch: losses[k] is exactly the loss after epoch k+1
-    after = oracle.regression_loss(split.y_train, oracle.regression_forward(split.x_train, *b[0]))
-    before = oracle.regression_loss(split.y_train, oracle.regression_forward(split.x_train, *a[0]))
+    after = regression_loss(split.y_train, regression_forward(split.x_train, *b[0]))
+    before = regression_loss(split.y_train, regression_forward(split.x_train, *a[0]))
     if mismatch(b[1][k], after, rubric.tolerance("float64"), scalar=True):
         hint = (" (that is the loss before the epoch)"
                 if not mismatch(b[1][k], before, rubric.tolerance("float64"), scalar=True) else "")
@@ -218,11 +239,11 @@ EXERCISE = Exercise(
         *(Check("train_step", d, f"returns the loss before the update; each parameter moves by -lr * its own "
                                  f"gradient ({d})", partial(check_train_step, d)) for d in ("float64", "float32")),
         Check("train", "converges", "housing loss well below the target's variance; losses[-1] matches the params",
-              check_train_converges),
+              check_train_converges, trains=True),
         Check("train", "step-by-step", "one more epoch is one full-batch tape step on every parameter; the seed "
-                                       "sets the initialisation", check_train_step_by_step),
+                                       "sets the initialisation", check_train_step_by_step, trains=True),
         Check("train", "mini-batches", "batch_size cuts each epoch into mini-batches that cover the data",
-              check_train_mini_batches),
+              check_train_mini_batches, trains=True),
     ),
     uses=(("train_step", ("forward_prop", "loss_fn")), ("train", ("train_step", "forward_prop", "loss_fn"))),
 )

@@ -9,13 +9,59 @@ import numpy as np
 from autograder import feedback, oracle
 from autograder.check import Check, Exercise, failed, parts_verdict, rng, signature
 from autograder.compare import Tolerance, as_array, as_series, mismatch
+from autograder.probes import Shipped
 from autograder.records import PASS, Probe, Tensor, Verdict
 
 NAME = "ex06_keras_tape_loop"
 
 
+# ---------------------------------------------------------------------------------------------
+# The contract's network: Dense(hidden, relu) -> Dense(n_classes, softmax), as the learner gets it
+# (a Keras model built in the child from this source) and as the oracle computes it
+# ---------------------------------------------------------------------------------------------
+
+
+def keras_mlp(n_features, hidden, n_classes, dtype, *weights):
+    import numpy as np
+    import tensorflow as tf
+
+    model = tf.keras.Sequential([
+        tf.keras.Input(shape=(int(n_features),), dtype=dtype),
+        tf.keras.layers.Dense(int(hidden), activation="relu", dtype=dtype),
+        tf.keras.layers.Dense(int(n_classes), activation="softmax", dtype=dtype),
+    ])
+    model.set_weights([np.asarray(w, dtype=dtype) for w in weights])
+    return model
+
+
+def keras_mlp_predict(x, w1, b1, w2, b2):
+    return oracle.softmax(np.maximum(x @ w1 + b1, 0.0) @ w2 + b2)
+
+
+KERAS_MLP = Shipped(keras_mlp)
+
+
+def sparse_cce_grads(x, labels, w1, b1, w2, b2, reduction="mean"):
+    """Keras' SparseCategoricalCrossentropy (probabilities clipped to [1e-7, 1 - 1e-7]) and its gradients.
+
+    ``reduction="sum"`` is the loss built with ``SparseCategoricalCrossentropy(reduction="sum")``.
+    """
+    t = oracle.tf()
+    x = np.asarray(x, np.float64)
+    labels = np.asarray(labels).astype(np.int64).reshape(-1)
+
+    def loss(w1, b1, w2, b2):
+        probs = t.nn.softmax(t.nn.relu(x @ w1 + b1) @ w2 + b2)
+        probs = t.clip_by_value(probs, 1e-7, 1 - 1e-7)
+        picked = t.gather(probs, labels, axis=1, batch_dims=1)
+        reduce = t.reduce_sum if reduction == "sum" else t.reduce_mean
+        return -reduce(t.math.log(picked))
+
+    return oracle.tape_gradients(loss, w1, b1, w2, b2)
+
+
 def check_build_model_architecture(learner, rubric):
-    outcome = learner.call("build_model", n_features=5, n_classes=4, hidden=7, seed=0)
+    outcome = learner.call("build_model", n_features=5, n_classes=4, hidden=7, seed=0, read="keras_model")
     problem = failed(outcome)
     if problem:
         return problem
@@ -43,7 +89,7 @@ def check_build_model_architecture(learner, rubric):
 
 def check_build_model_probabilities(learner, rubric):
     """The model's weights, run through relu -> softmax on our side, give rows of probabilities."""
-    outcome = learner.call("build_model", n_features=4, n_classes=3, hidden=32, seed=0)
+    outcome = learner.call("build_model", n_features=4, n_classes=3, hidden=32, seed=0, read="keras_model")
     problem = failed(outcome)
     if problem:
         return problem
@@ -56,7 +102,7 @@ def check_build_model_probabilities(learner, rubric):
         return Verdict(0.0, "the model could not be called on a batch of 5 inputs")
     x = np.linspace(-1.0, 1.0, 20).reshape(5, 4)
     parts = []
-    problem = mismatch(out, oracle.keras_mlp_predict(x, *weights), rubric.tolerance("float32"))
+    problem = mismatch(out, keras_mlp_predict(x, *weights), rubric.tolerance("float32"))
     if problem:
         parts.append(Verdict(0.0, f"model(x) does not compute softmax(relu(x @ w1 + b1) @ w2 + b2): {problem}"))
     training = as_array(info.get("output_training"))
@@ -68,10 +114,10 @@ def check_build_model_probabilities(learner, rubric):
                                   + (f": the model has layers besides the two Dense ones ({', '.join(layers)}); "
                                      "the exercise's model is Dense(hidden, relu) then Dense(n_classes, softmax) only"
                                      if layers else "")))
-    if mismatch(out.sum(axis=1) if out.ndim == 2 else out, np.ones(5), Tolerance(0.0, 1e-4)):
+    if mismatch(out.sum(axis=1) if out.ndim == 2 else out, np.ones(5), rubric.tolerance("probabilities_sum")):
         parts.append(Verdict(0.0, "the model's output rows should be probabilities that sum to 1 (softmax output)"))
-    again = learner.call("build_model", n_features=4, n_classes=3, hidden=32, seed=0, fresh=True)
-    other = learner.call("build_model", n_features=4, n_classes=3, hidden=32, seed=1)
+    again = learner.call("build_model", n_features=4, n_classes=3, hidden=32, seed=0, fresh=True, read="keras_model")
+    other = learner.call("build_model", n_features=4, n_classes=3, hidden=32, seed=1, read="keras_model")
     if again.ok and other.ok and isinstance(again.value, dict) and isinstance(other.value, dict):
         w_again, w_other = again.value.get("weights", ()), other.value.get("weights", ())
         same = lambda a, b: len(a) == len(b) and all(  # noqa: E731
@@ -153,7 +199,7 @@ def train_step_case(learner, rubric, loss_name, reduction, lr, seed):
     r = rng(6, seed + 1)
     x, labels = r.normal(size=(n, d)), r.integers(0, k, size=n)
     labels[:k] = np.arange(k)  # every class present, so no class's output weights get a zero gradient
-    model = Probe("keras_mlp", (d, h, k, "float32", *weights))
+    model = KERAS_MLP.probe(d, h, k, "float32", *weights)
     x_arg, y_arg = Tensor(x, "float32"), Tensor(labels, LABELS)
     loss_text = "SparseCategoricalCrossentropy()" if reduction == "mean" else \
         "SparseCategoricalCrossentropy(reduction='sum')"
@@ -164,12 +210,12 @@ def train_step_case(learner, rubric, loss_name, reduction, lr, seed):
     if problem:
         return Verdict(0.0, f"{called}: {problem.message}")
     start = tuple(np.asarray(w, dtype=np.float32).astype(np.float64) for w in weights)
-    loss, grads = oracle.sparse_cce_grads(x.astype(np.float32), labels, *start, reduction=reduction)
+    loss, grads = sparse_cce_grads(x.astype(np.float32), labels, *start, reduction=reduction)
     parts = []
     if mismatch(outcome.value, loss, rubric.tolerance("float32"), scalar=True):
         after_loss = None
         if outcome.inputs_after and outcome.inputs_after[0] is not None and len(outcome.inputs_after[0]) == 4:
-            after_loss, _ = oracle.sparse_cce_grads(x.astype(np.float32), labels, *outcome.inputs_after[0],
+            after_loss, _ = sparse_cce_grads(x.astype(np.float32), labels, *outcome.inputs_after[0],
                                                     reduction=reduction)
         if reduction == "sum" and not mismatch(outcome.value, loss / n, rubric.tolerance("float32"), scalar=True):
             hint = " (that is the mean loss: use the loss_fn you are given, not a loss of your own)"
@@ -183,7 +229,7 @@ def train_step_case(learner, rubric, loss_name, reduction, lr, seed):
     if after is None or len(after) != 4:
         return Verdict(0.0, f"{called}: the model's weights could not be read after train_step")
     steps = [np.asarray(w1) - w0 for w0, w1 in zip(start, after)]
-    tol = Tolerance(rtol=1e-3, atol=1e-6)
+    tol = rubric.tolerance("keras_step")
     wrong = [i for i, (st, g) in enumerate(zip(steps, grads)) if mismatch(st, -lr * g, tol)]
     names = ("w1", "b1", "w2", "b2")
     if wrong and all(np.max(np.abs(steps[i])) == 0.0 for i in wrong):
@@ -221,7 +267,7 @@ def fit_call(learner, rubric):
     split = data.load_iris()
     epochs, lr = int(rubric.setting(NAME, "fit_epochs")), float(rubric.setting(NAME, "fit_lr"))
     weights = mlp_weights(3, 4, 32, 3)
-    model = Probe("keras_mlp", (4, 32, 3, "float32", *weights))
+    model = KERAS_MLP.probe(4, 32, 3, "float32", *weights)
     outcome = learner.call("fit", model, Tensor(split.x_train, "float32"), Tensor(split.y_train, LABELS),
                            epochs=epochs, lr=lr,
                            seconds=float(rubric.setting(NAME, "fit_seconds")))
@@ -234,7 +280,7 @@ def check_fit_accuracy(learner, rubric):
     if problem:
         return problem
     after = outcome.inputs_after[0]
-    acc = oracle.accuracy(oracle.keras_mlp_predict(split.x_test, *after), split.y_test)
+    acc = oracle.accuracy(keras_mlp_predict(split.x_test, *after), split.y_test)
     threshold = float(rubric.setting(NAME, "accuracy"))
     losses = as_series(outcome.value)
     extra = {"accuracy": acc, "accuracy_threshold": threshold}
@@ -256,7 +302,7 @@ def check_fit_losses(learner, rubric):
         return Verdict(0.0, f"fit(..., epochs={epochs}) should return {epochs} losses, got "
                             f"{'nothing usable' if losses is None else f'shape {losses.shape}'}")
     start = tuple(np.asarray(w, dtype=np.float32).astype(np.float64) for w in weights)
-    first, _ = oracle.sparse_cce_grads(split.x_train.astype(np.float32), split.y_train, *start)
+    first, _ = sparse_cce_grads(split.x_train.astype(np.float32), split.y_train, *start)
     if mismatch(losses[0], first, rubric.tolerance("float32"), scalar=True):
         return Verdict(0.0, f"losses[0] should be the SparseCategoricalCrossentropy of the untrained model on the "
                             f"training set ({first:.5g}), got {losses[0]:.5g}")
@@ -272,7 +318,7 @@ def check_fit_two_steps(learner, rubric):
     split = data.load_iris()
     lr = float(rubric.setting(NAME, "fit_lr"))
     weights = mlp_weights(4, 4, 8, 3, scale=1.5)
-    model = Probe("keras_mlp", (4, 8, 3, "float32", *weights))
+    model = KERAS_MLP.probe(4, 8, 3, "float32", *weights)
     x = split.x_train.astype(np.float32)
     outcome = learner.call("fit", model, Tensor(x, "float32"), Tensor(split.y_train, LABELS),
                            epochs=2, lr=lr)
@@ -282,7 +328,7 @@ def check_fit_two_steps(learner, rubric):
     current = tuple(np.asarray(w, dtype=np.float32).astype(np.float64) for w in weights)
     want_losses = []
     for _ in range(2):
-        loss, grads = oracle.sparse_cce_grads(x, split.y_train, *current)
+        loss, grads = sparse_cce_grads(x, split.y_train, *current)
         want_losses.append(loss)
         current = tuple(w - lr * g for w, g in zip(current, grads))
     parts = []
@@ -297,7 +343,7 @@ def check_fit_two_steps(learner, rubric):
     if after is None or len(after) != 4:
         parts.append(Verdict(0.0, "the model's weights could not be read after fit"))
     else:
-        tol = Tolerance(rtol=2e-3, atol=2e-5)
+        tol = rubric.tolerance("keras_two_steps")
         wrong = [name for name, got, want in zip(("w1", "b1", "w2", "b2"), after, current) if mismatch(got, want, tol)]
         if wrong:
             parts.append(Verdict(0.0, f"after fit(..., epochs=2, lr={lr}) the weights {', '.join(wrong)} are not where "
@@ -315,9 +361,9 @@ EXERCISE = Exercise(
         Check("build_model", "probabilities", "outputs probabilities; seeded", check_build_model_probabilities),
         Check("train_step", "sgd", "returns the loss before the update and applies one SGD step to every weight",
               check_train_step),
-        Check("fit", "accuracy", "reaches the Iris test accuracy threshold", check_fit_accuracy),
-        Check("fit", "losses", "one loss per epoch, the first at the untrained model, going down", check_fit_losses),
-        Check("fit", "two-steps", "two epochs are exactly two full-batch SGD(lr) steps", check_fit_two_steps),
+        Check("fit", "accuracy", "reaches the Iris test accuracy threshold", check_fit_accuracy, trains=True),
+        Check("fit", "losses", "one loss per epoch, the first at the untrained model, going down", check_fit_losses, trains=True),
+        Check("fit", "two-steps", "two epochs are exactly two full-batch SGD(lr) steps", check_fit_two_steps, trains=True),
     ),
     uses=(("fit", ("train_step",)),),
 )

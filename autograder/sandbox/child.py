@@ -380,7 +380,7 @@ def after_state(spec, built):
 
 
 def describe_keras_model(model) -> dict:
-    """What the build_model checks need to know about a Keras model, as numbers and strings."""
+    """What a check needs to know about a returned Keras model, as numbers and strings."""
     layers = []
     for layer in getattr(model, "layers", []):
         config = layer.get_config() if hasattr(layer, "get_config") else {}
@@ -405,6 +405,11 @@ def describe_keras_model(model) -> dict:
         except Exception:  # noqa: BLE001 - a model that fails only in training mode is reported by the check
             described["output_training"] = None
     return described
+
+
+# How to read a return value that is not numbers, by the name a check gives in ``Call.read``
+# (``learner.call("build_model", ..., read="keras_model")``): the check says what it expects back.
+READERS = {"keras_model": describe_keras_model}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -596,8 +601,8 @@ def run_call(module, call: records.Call) -> records.Outcome:
     try:
         if not call.returns:
             plain = None
-        elif call.function == "build_model":
-            plain = describe_keras_model(value)
+        elif call.read:
+            plain = READERS[call.read](value)
         else:
             plain = to_plain(value)
         after = tuple(after_state(spec, built) for spec, built in zip(call.args, handed))
