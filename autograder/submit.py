@@ -106,7 +106,7 @@ def sha256(data: bytes) -> str:
 
 def _problems(submissions, wanted, limits) -> list[str]:
     """What would make the instructor's grade a surprise: a missing exercise, a file that does not import."""
-    from autograder import run
+    from autograder import sandbox as run
 
     handed = {s.exercise for s in submissions}
     problems = [f"{name}.py (or .ipynb) is missing" for name in wanted if name not in handed]
@@ -129,7 +129,7 @@ def make_submission(path: Path, out: Path, rubric=None, exercises=None, limits=N
     from autograder import api, load
     from autograder.batch import write_atomically
     from autograder.rubric import Rubric
-    from autograder.run import Limits
+    from autograder.sandbox import Limits
 
     rubric = rubric or Rubric.load()
     limits = limits or Limits()
