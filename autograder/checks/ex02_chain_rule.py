@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 
 from autograder import feedback, oracle
-from autograder.check import (Check, Exercise, autodiff_used, failed, parts_verdict, rng, signature,
+from autograder.check import (Check, Exercise, autodiff_used, expect, failed, parts_verdict, rng, signature,
                               verdict_for)
 from autograder.compare import as_array, as_series, mismatch
 from autograder.records import PASS, Tensor, Verdict
@@ -30,21 +30,17 @@ def linear_mse_grads(x, y, w, b):
 
 def check_linear_forward(dtype, learner, rubric):
     x, _, w, b = layer(1)
-    args = (Tensor(x, dtype), Tensor(w, dtype), Tensor(b, dtype))
-    outcome = learner.call("linear_forward", *args)
-    return failed(outcome) or verdict_for(outcome.value, x @ w + b, rubric.tolerance(dtype),
-                                          signature("linear_forward", x=args[0], W=args[1], b=args[2]),
-                                          {"the bias was left out": x @ w})
+    return expect(learner, "linear_forward", {"x": Tensor(x, dtype), "W": Tensor(w, dtype), "b": Tensor(b, dtype)},
+                  x @ w + b, rubric.tolerance(dtype), {"the bias was left out": x @ w})
 
 
 def check_mse(dtype, learner, rubric):
     _, y_true, _, _ = layer(2)
     y_pred = y_true + rng(2, 3).normal(size=y_true.shape)
-    args = (Tensor(y_pred, dtype), Tensor(y_true, dtype))
-    outcome = learner.call("mse", *args)
     sq = (y_pred - y_true) ** 2
-    return failed(outcome) or verdict_for(
-        outcome.value, sq.mean(), rubric.tolerance(dtype), signature("mse", y_pred=args[0], y_true=args[1]), {
+    return expect(
+        learner, "mse", {"y_pred": Tensor(y_pred, dtype), "y_true": Tensor(y_true, dtype)}, sq.mean(),
+        rubric.tolerance(dtype), {
             "summed over columns, averaged over rows only (divide by every element, n*k)": sq.sum(axis=1).mean(),
             "summed instead of averaged": sq.sum(),
             "forgot to square the difference": (y_pred - y_true).mean(),
