@@ -137,7 +137,10 @@ def test_messages_say_what_happened(tmp_path):
         grader_before = sandbox.resident_bytes([os.getpid()])
         report = api.grade_paths([str(target)], Rubric.load(), small)
         text = " ".join(r.message for r in report.results if not r.passed)
-        assert any(said.MEMORY.format(what=f"{r.function}()", gib=0.5) in r.message for r in report.results), text
+        # a forked child and its relay already show ~540 MB of (shared) resident memory, so at 0.5 GiB the
+        # memory watch may stop the child while it imports the file, before the bomb runs: memory either way
+        assert any(said.MEMORY.format(what=what, gib=0.5) in r.message for r in report.results
+                   for what in (f"{r.function}()", said.IMPORTING)), text
         assert sandbox.resident_bytes([os.getpid()]) < grader_before + 512 * 1024**2, "the grader grew"
     target = tmp_path / "half_sent_frame" / "ex01_tape_basics.py"
     target.parent.mkdir()

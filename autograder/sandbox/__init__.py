@@ -7,10 +7,11 @@ made), ``InProcess`` (the same interface over a notebook kernel's own functions,
 ``resident_bytes`` (what the tests and benchmarks look at from outside).
 
 Imports go one way, from the trusted side down to the operating system (A -> B: A imports B);
-nothing here imports the grading modules (checks, oracle, compare), which the child's jail hides:
+nothing here imports the grading modules (checks, oracle, compare), which the child's jail hides
+(tests/test_sandbox_client.py holds the code to this graph):
 
     client      -> forkserver (when the first child starts), child (when an InProcess is made),
-                   jail, wire, proc, messages
+                   jail, wire, proc, messages; autograder.records
     forkserver  -> child (only in the server process), proc, messages
     child       -> jail, wire, proc, messages; autograder.records, autograder.messages,
                    autograder.probes (plain modules it needs, imported before the kit is hidden)
