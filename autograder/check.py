@@ -8,7 +8,10 @@ tuple of Checks; nothing else needs to know about them.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
+import secrets
 from dataclasses import dataclass
 from typing import Callable
 
@@ -142,8 +145,32 @@ def parts_verdict(verdicts: list) -> Verdict:
     return Verdict(round(fraction, 6), text)
 
 
+# Every check draws its inputs from ``rng(...)``.  With the grade's inputs seed at 0 (the default) they
+# are the same in every run: what a student's self-check, the kit's tests and a replay want.  An
+# instructor's final grade can draw them fresh (``autograder grade --fresh-inputs``): a submission that
+# recognises the kit's public inputs and returns answers stored in advance then fails.  The seed lives
+# in a ContextVar because a file's checks run in one thread, and files graded side by side each set their own.
+_INPUTS_SEED: contextvars.ContextVar = contextvars.ContextVar("inputs_seed", default=0)
+
+
 def rng(*seed) -> np.random.Generator:
-    return np.random.default_rng(list(seed))
+    salt = _INPUTS_SEED.get()
+    return np.random.default_rng(list(seed) if not salt else [salt, *seed])
+
+
+@contextlib.contextmanager
+def inputs_seed(seed: int):
+    """Draw every check's inputs from ``seed`` inside the block (0: the kit's fixed inputs)."""
+    token = _INPUTS_SEED.set(int(seed))
+    try:
+        yield
+    finally:
+        _INPUTS_SEED.reset(token)
+
+
+def fresh_inputs_seed() -> int:
+    """A seed from the operating system: the one run's inputs cannot be known before it starts."""
+    return secrets.randbits(62) | 1  # never 0, which means "the fixed inputs"
 
 
 def _matching(step, lr, grad, shape, tol) -> bool:
