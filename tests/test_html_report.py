@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import feedback, grade, html_report, wire
+from autograder import feedback, grade, wire
+from autograder.render import html as html_report
 from autograder.check import Learner
 from autograder.checks import all_exercises
 from autograder.records import CheckResult, Report
