@@ -13,12 +13,12 @@ is the whole pipeline in one call.  Learner code runs only in the sandbox child 
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import load as files
+from autograder.check import Learner
 from autograder.checks import all_exercises
 from autograder.grade import judge, not_handed_in
 from autograder.records import Graded, LeftOut, Report
@@ -122,38 +122,30 @@ class ExerciseResult:
 
 
 class Grading:
-    """One submission's sandbox, opened by its first check and kept for the rest.  Thread-safe."""
+    """One submission's sandbox, opened by its first check and kept for the rest (used from one thread)."""
 
     def __init__(self, submission: files.Submission, rubric: Rubric, limits: Limits = Limits()):
         self.submission, self.rubric, self.limits = submission, rubric, limits
         self.exercise = all_exercises()[submission.exercise]
         self.notes: tuple = ()
         self._sandbox = self._learner = self._import_failure = None
-        self._lock = threading.Lock()  # an item and a file graded ahead of it may both open it
-
-    def _open(self) -> None:
-        from autograder.check import Learner
-
-        with self._lock:
-            if self._sandbox is None:
-                code = self.submission.code
-                sandbox = Sandbox(self.submission.python, self.submission.exercise, self.limits,
-                                  source=None if code is None else code.encode("utf-8"))
-                status = sandbox.import_status()
-                self._import_failure = status if status.status != "ok" else None
-                self._learner, self._sandbox = Learner(sandbox), sandbox
 
     def check(self, check) -> Graded:
         """The check's judgement; a module that did not import fails every check with the reason."""
-        self._open()
+        if self._sandbox is None:
+            code = self.submission.code
+            sandbox = Sandbox(self.submission.python, self.submission.exercise, self.limits,
+                              source=None if code is None else code.encode("utf-8"))
+            status = sandbox.import_status()
+            self._import_failure = status if status.status != "ok" else None
+            self._learner, self._sandbox = Learner(sandbox), sandbox
         return judge(self.exercise, check, self._learner, self.rubric, self._import_failure)
 
     def close(self) -> None:
-        with self._lock:
-            if self._sandbox is not None:
-                self.notes = tuple(dict.fromkeys((*self.notes, *self._sandbox.notes)))
-                self._sandbox.close()
-                self._sandbox = None
+        if self._sandbox is not None:
+            self.notes = tuple(dict.fromkeys((*self.notes, *self._sandbox.notes)))
+            self._sandbox.close()
+            self._sandbox = None
 
     def __enter__(self):
         return self
