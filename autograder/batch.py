@@ -40,11 +40,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import api, html_report, load, submit
+from autograder import api, load, pipeline, submit
 from autograder.checks import all_exercises
-from autograder.grade import missing_exercise_results
+from autograder.grade import not_handed_in
 from autograder.records import CheckResult, Report
-from autograder.report import fmt_points, render_text, to_gradescope
+from autograder.render import fmt_points, html
+from autograder.render.gradescope import to_gradescope
+from autograder.render.text import render_text
 
 RECORD = "record.json"  # written last for a student: its presence (and fingerprint) means "done"
 RECORD_VERSION = 1
@@ -216,8 +218,8 @@ def read_job(student: Student) -> Job:
 
 def _nothing_found(rubric, problem: str, exercises=None) -> Report:
     wanted = [e for name, e in all_exercises().items() if exercises is None or name in exercises]
-    results = [r for exercise in wanted for r in missing_exercise_results(exercise, rubric)]
-    return Report(results=tuple(results), problems=(problem,))
+    return pipeline.score([pipeline.ExerciseResult(e.name, None, not_handed_in(e)) for e in wanted], rubric,
+                          problems=(problem,))
 
 
 def grade_job(job: Job, rubric, limits, file_workers: int = 1, exercises=None) -> Report:
@@ -245,9 +247,8 @@ def grade_job(job: Job, rubric, limits, file_workers: int = 1, exercises=None) -
     def restore(text: str) -> str:
         return text.replace(staging + os.sep, f"{job.student}/")
 
-    meta = dict(report.meta)
-    meta["files"] = [originals.get(Path(f).name, Path(f).name) for f in meta.get("files", [])]
-    return dataclasses.replace(report, problems=tuple(restore(p) for p in report.problems), meta=meta)
+    return dataclasses.replace(report, problems=tuple(restore(p) for p in report.problems),
+                               files=tuple(originals.get(Path(f).name, Path(f).name) for f in report.files))
 
 
 def _worker_started() -> None:
@@ -307,7 +308,7 @@ def _record(student: Student, job: Job, fingerprint: str, report: Report, error:
         "version": RECORD_VERSION, "student": student.name, "source": str(student.path),
         "fingerprint": fingerprint, "error": error, "notes": list(job.notes), "seconds": round(seconds, 3),
         "files": [relative for _e, relative, _d, _p in job.files],
-        "problems": list(report.problems), "warnings": list(report.meta.get("warnings", [])),
+        "problems": list(report.problems), "warnings": list(report.warnings),
         "results": [{name: getattr(r, name) for name in _RESULT_FIELDS} for r in report.results],
     }
 
@@ -315,7 +316,7 @@ def _record(student: Student, job: Job, fingerprint: str, report: Report, error:
 def _report_of(record: dict) -> Report:
     results = tuple(CheckResult(**{name: r[name] for name in _RESULT_FIELDS}) for r in record["results"])
     return Report(results=results, problems=tuple(record["problems"]), seconds=record.get("seconds", 0.0),
-                  meta={"files": record.get("files", []), "warnings": record.get("warnings", [])})
+                  files=tuple(record.get("files", [])), warnings=tuple(record.get("warnings", [])))
 
 
 def _read_record(folder: Path):
@@ -335,7 +336,7 @@ def _write_student(out: Path, student: Student, job: Job, fingerprint: str, repo
     write_atomically(target / "results.json", json.dumps(to_gradescope(report), indent=2))
     notes = "".join(f"note: {note}\n" for note in job.notes)
     write_atomically(target / "report.txt", notes + render_text(report) + "\n")
-    write_atomically(target / "feedback.html", html_report.render(report, title=f"{student.name}: feedback"))
+    write_atomically(target / "feedback.html", html.render(report, title=f"{student.name}: feedback"))
     write_atomically(target / RECORD, json.dumps(record, indent=1))  # last: the student is done
     return record
 

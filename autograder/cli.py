@@ -25,7 +25,8 @@ def _limits(args):
 
 def cmd_grade(args) -> int:
     from autograder import api, load
-    from autograder.report import render_text, to_gradescope
+    from autograder.render.gradescope import to_gradescope
+    from autograder.render.text import render_text
     from autograder.rubric import Rubric, RubricError
 
     try:
@@ -113,7 +114,7 @@ class _BatchProgress:
     def update(self, event) -> None:
         import time
 
-        from autograder.report import fmt_points
+        from autograder.render import fmt_points
 
         record = event.record
         score = sum(r["score"] for r in record["results"])

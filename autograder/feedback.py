@@ -1,6 +1,6 @@
 """Feedback pictures as data: the small, JSON-safe ``extra`` a check attaches to its Verdict.
 
-Checks call these helpers; ``html_report`` draws what they produce.  Everything here is plain
+Checks call these helpers; ``autograder.render.html`` draws what they produce.  Everything here is plain
 lists of floats (``None`` for a value that is not finite), strings and numbers, so a
 CheckResult's ``extra`` survives JSON and the wire unchanged in meaning.
 """

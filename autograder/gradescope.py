@@ -408,11 +408,11 @@ def _expected(exercises) -> str:
 
 def grade_submission(root: Path, source: Path) -> dict:
     """results.json for the submission in ``root``/submission, graded as the bundle in ``source`` says."""
-    from autograder import api, load
+    from autograder import api, load, pipeline
     from autograder.checks import all_exercises
-    from autograder.grade import missing_exercise_results
-    from autograder.records import Report
-    from autograder.report import fmt_points, to_gradescope
+    from autograder.grade import not_handed_in
+    from autograder.render import fmt_points
+    from autograder.render.gradescope import to_gradescope
     from autograder.rubric import Rubric
 
     started = time.perf_counter()
@@ -441,9 +441,9 @@ def grade_submission(root: Path, source: Path) -> dict:
         if any(staging.iterdir()):
             report = api.grade_paths([str(staging)], rubric, exercises=exercises)
         else:
-            results = [r for name in exercises for r in missing_exercise_results(all_exercises()[name], rubric)]
-            report = Report(results=tuple(results))
-        result = to_gradescope(report, rubric)
+            report = pipeline.score([pipeline.ExerciseResult(name, None, not_handed_in(all_exercises()[name]))
+                                     for name in exercises], rubric, exercises=exercises)
+        result = to_gradescope(report)
         missing = [name for name in exercises if name not in found.chosen]
         if not found.chosen:
             others = found.other_files[:10] + (["..."] if len(found.other_files) > 10 else [])

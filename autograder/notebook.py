@@ -1,9 +1,9 @@
 """The nbgrader test-cell helper: grade one contract function in the running notebook's kernel.
 
 A generated test cell reads ``check("ex04_manual_backprop", "sigmoid_prime", globals(), points=2)``.
-It runs the kit's checks of that one function (the same ``grade.evaluate`` as ``autograder
-grade``) over ``run.InProcess`` on the notebook's globals, prints a summary with the kit's
-feedback, and returns the points earned as a float.  As the cell's last expression that number
+It runs the kit's checks of that one function (the same grade stage as ``autograder grade``,
+``grade.evaluate``: judged, then scored by the rubric) over ``run.InProcess`` on the notebook's
+globals, prints a summary with the kit's feedback (autograder.render.notebook), and returns the points earned as a float.  As the cell's last expression that number
 is the cell's ``execute_result``, which nbgrader (>= 0.9, ``utils.determine_grade``) takes as the
 cell's partial credit: nbgrader's score for the cell equals the kit's score for the function.
 
@@ -25,7 +25,9 @@ import os
 import sys
 import warnings
 
-from autograder.report import fmt_points
+from autograder.records import ExerciseScore
+from autograder.render import fmt_points
+from autograder.render.notebook import cell_summary
 
 
 class _Sink(io.TextIOBase):
@@ -69,20 +71,6 @@ def _silenced():
             os.close(devnull)
 
 
-def summary(exercise: str, function: str, results, earned: float, points: float, note: str = "") -> str:
-    """The text a test cell prints: one line per check, the kit's message under each failure."""
-    number = exercise.split("_", 1)[0]
-    lines = [f"{number}.{function}: {fmt_points(earned)}/{fmt_points(points)} points"]
-    for r in results:
-        mark = "PASS" if r.passed else ("FAIL" if r.score == 0 else "PART")
-        lines.append(f"  {mark} {fmt_points(r.score):>4}/{fmt_points(r.points):<3} {r.description}")
-        if r.message and not r.passed:
-            lines.append(f"       {r.message}")
-    if note:
-        lines.append(note)
-    return "\n".join(lines)
-
-
 def check(exercise: str, function: str, namespace, points: float | None = None) -> float | None:
     """Grade ``function`` of ``exercise`` as defined in ``namespace`` (a notebook's ``globals()``).
 
@@ -115,8 +103,8 @@ def check(exercise: str, function: str, namespace, points: float | None = None) 
         rubric = Rubric.load()
         learner = Learner(InProcess(namespace))
         results = [grade.evaluate(chosen, c, learner, rubric) for c in checks]
-    earned = sum(r.score for r in results)
-    total = sum(r.points for r in results)
+    tally = ExerciseScore.of(exercise, results)
+    earned, total = tally.points, tally.possible
     note = ""
     if points is None:
         points = total
@@ -125,5 +113,5 @@ def check(exercise: str, function: str, namespace, points: float | None = None) 
                 f"the kit's fraction is scaled to the cell)")
         earned = earned * points / total if total else 0.0
     earned = round(min(max(earned, 0.0), points), 4)
-    print(summary(exercise, function, results, earned, points, note))
+    print(cell_summary(exercise, function, results, earned, points, note))
     return float(earned)

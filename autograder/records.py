@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 import numpy as np
@@ -106,8 +107,30 @@ PASS = Verdict(1.0, "")
 
 
 @dataclass(frozen=True)
+class Graded:
+    """What the grade stage says of one check: the fraction earned, before the rubric's points.
+
+    Points x fraction is the score stage's (``scored``), so a check's judgement and its worth
+    stay apart: the same judgement scores differently under an instructor's rubric.
+    """
+
+    exercise: str
+    function: str
+    check_id: str
+    description: str
+    fraction: float  # clamped to [0, 1]
+    message: str = ""
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict, hash=False, compare=False)
+
+    def scored(self, points: float) -> "CheckResult":
+        return CheckResult(self.exercise, self.function, self.check_id, self.description, points,
+                           round(points * self.fraction, 4), self.message, self.seconds, dict(self.extra))
+
+
+@dataclass(frozen=True)
 class CheckResult:
-    """One graded check, ready for scoring and reporting."""
+    """One graded and scored check, ready for reporting."""
 
     exercise: str
     function: str
@@ -128,15 +151,66 @@ class CheckResult:
     def passed(self) -> bool:
         return self.score >= self.points
 
+    @property
+    def status(self) -> "Status":
+        return Status.of(self.score, self.points)
+
+
+class Status(Enum):
+    """Full marks, some of them, or none: how every report colours a check or an exercise."""
+
+    PASS = "pass"
+    PART = "part"
+    FAIL = "fail"
+
+    @classmethod
+    def of(cls, score: float, points: float) -> "Status":
+        return cls.PASS if score >= points else (cls.PART if score > 0 else cls.FAIL)
+
+
+class LeftOut(Enum):
+    """Why a check was not graded in this run (the ``select`` predicate's answer)."""
+
+    HIDDEN = "hidden"  # the rubric's [hidden] checks: the instructor's, not run for the student
+    QUICK = "quick"  # --quick: a check that trains a model
+    KEYWORD = "keyword"  # pytest's -k
+
+
+@dataclass(frozen=True)
+class ExerciseScore:
+    """One exercise's line in every report: its points out of the points possible."""
+
+    exercise: str
+    points: float
+    possible: float
+    checks: int  # how many checks were scored
+    passing: int  # ... of which earned full marks
+
+    @property
+    def status(self) -> Status:
+        return Status.of(self.points, self.possible)
+
+    @classmethod
+    def of(cls, exercise: str, results) -> "ExerciseScore":
+        """The one place per-exercise totals are added up."""
+        results = list(results)
+        return cls(exercise, sum(r.score for r in results), sum(r.points for r in results), len(results),
+                   sum(r.passed for r in results))
+
 
 @dataclass(frozen=True)
 class Report:
-    """Every check's result for one submission (one or more exercises)."""
+    """Every check's result for one submission (one or more exercises), as the score stage built it."""
 
-    results: tuple = ()
+    results: tuple = ()  # CheckResult, exercises in the kit's order, checks in each exercise's order
     problems: tuple = ()  # messages about files that could not be graded at all
     seconds: float = 0.0
-    meta: dict = field(default_factory=dict)
+    files: tuple = ()  # the files graded (the student's "Fix first" looks at which was saved last)
+    warnings: tuple = ()  # sandbox protections this machine could not apply
+    exercises: tuple = ()  # the assignment's exercises (full names)
+    hidden: frozenset = frozenset()  # (exercise, check_id) of results that are the rubric's hidden checks
+    hidden_visibility: str = "after_due_date"  # Gradescope's visibility for those
+    left_out: tuple = ()  # (exercise, check key, LeftOut) of checks not graded in this run
 
     @property
     def score(self) -> float:
@@ -145,6 +219,14 @@ class Report:
     @property
     def max_score(self) -> float:
         return sum(r.points for r in self.results)
+
+    @property
+    def scores(self) -> tuple:
+        """An ExerciseScore per exercise graded, in the report's order."""
+        return tuple(ExerciseScore.of(name, results) for name, results in self.by_exercise().items())
+
+    def left_out_for(self, reason: LeftOut) -> tuple:
+        return tuple((exercise, key) for exercise, key, why in self.left_out if why is reason)
 
     def by_exercise(self) -> dict:
         grouped: dict = {}

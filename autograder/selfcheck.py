@@ -63,35 +63,32 @@ def pytest_configure(config) -> None:
     paths = exercise_files(config)
     if not paths or config.pluginmanager.has_plugin(PLUGIN_NAME):
         return
-    from autograder import load
+    from autograder import pipeline
     from autograder.rubric import Rubric, RubricError
 
     try:
         rubric = Rubric.load()
-    except RubricError as exc:
-        raise pytest.UsageError(f"backprop-kit: {exc}") from None
-    try:
-        wanted = rubric.exercises()
+        # the student's run: no hidden check, and -k decided by the same predicate as everything else
+        select = pipeline.Select.student(rubric, keyword=config.option.keyword or "")
     except RubricError as exc:
         raise pytest.UsageError(f"backprop-kit: {exc}") from None
     # an exercise outside the assignment ([assignment] exercises) is neither graded nor counted
-    submissions = [s for s in load.load_all(paths) if s.exercise in wanted]
+    submissions = pipeline.load(paths, select).submissions
     if submissions:
-        config.pluginmanager.register(SelfCheck(submissions, rubric), PLUGIN_NAME)
+        config.pluginmanager.register(SelfCheck(submissions, rubric, select), PLUGIN_NAME)
 
 
 class SelfCheck:
     """The active plugin: collects the exercise files as checks and keeps the true score."""
 
-    def __init__(self, submissions, rubric):
-        from autograder.api import default_workers
-        from autograder.plugin import GradingPlugin
+    def __init__(self, submissions, rubric, select):
+        from autograder.engine import Engine, default_workers
 
         self.submissions = submissions
         self.rubric = rubric
-        # holds the results and grades files side by side; not registered itself (its collector
-        # would stand beside ours), so its two session hooks are called from ours
-        self.engine = GradingPlugin(submissions, rubric, workers=default_workers())
+        self.select = select
+        # makes the collectors and grades files side by side; its methods are called from our hooks
+        self.engine = Engine(submissions, rubric, select=select, workers=default_workers())
         self.selected: dict = {}  # nodeid -> CheckItem, the checks pytest set out to run
         self.shown: dict = {}  # nodeid -> the outcome pytest's reports ended up showing
         self.started_server = False
@@ -107,38 +104,23 @@ class SelfCheck:
         if submission is None:
             return nodes
         # only the kit's collector: the python (or doctest) plugin would import the learner's file here
-        from autograder.plugin import ExerciseFile
-
         number = submission.exercise.split("_", 1)[0]  # the node's name: `-k backprop` must not match ex04's file
-        return [ExerciseFile.from_parent(parent, path=file_path, name=number, submission=submission,
-                                         engine=self.engine)]
+        return [self.engine.collector(parent, file_path, name=number)]
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, session, config, items):
         """Hidden checks (the rubric's [hidden] checks) are graded only by the instructor: not here."""
-        from autograder.plugin import CheckItem
-
-        hidden = [item for item in items if isinstance(item, CheckItem) and item.parent.engine is self.engine
-                  and self.rubric.is_hidden(item.parent.exercise.name, item.check.key)]
-        if hidden:
-            config.hook.pytest_deselected(items=hidden)
-            items[:] = [item for item in items if item not in hidden]
-
-    def visible_checks(self, exercise) -> list:
-        return [c for c in exercise.checks if not self.rubric.is_hidden(exercise.name, c.key)]
+        self.engine.deselect(config, items)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
-        from autograder.plugin import CheckItem
-
-        self.selected = {item.nodeid: item for item in session.items
-                         if isinstance(item, CheckItem) and item.parent.engine is self.engine}
+        self.selected = {item.nodeid: item for item in self.engine.mine(session.items)}
         if self.selected and not session.config.option.collectonly:
             from autograder import sandbox as run
 
             run.warm_up()
             self.started_server = True
-            self.engine.pytest_collection_finish(session)
+            self.engine.start(session.items)
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report):
@@ -147,7 +129,7 @@ class SelfCheck:
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_sessionfinish(self, session):
-        self.engine.pytest_sessionfinish(session)
+        self.engine.finish()
         result = yield
         if self.selected and not session.config.option.collectonly:
             lines, failed = self.score_lines()
@@ -164,45 +146,45 @@ class SelfCheck:
 
     # -- the score --------------------------------------------------------------------------------
 
-    def results(self) -> dict:
-        """(source, check key) -> the last CheckResult recorded for it."""
-        return {(source, r.check_id): r for source, got in self.engine.results.items() for r in got}
-
     def score_lines(self):
-        """[(text, style)] for the score block, and whether any selected check failed or did not run."""
-        from autograder.checks import all_exercises
-        from autograder.report import fmt_points
+        """[(text, style)] for the score block, and whether any selected check failed or did not run.
 
-        results = self.results()
-        failed = False
-        for item in self.selected.values():
-            got = results.get((item.parent.submission.source, item.check.key))
-            failed = failed or got is None or not got.passed
+        The score is the pipeline's (each item's own Graded judgement, scored by the rubric), never
+        what pytest's reports say: a check that did not run has no judgement and earns nothing.
+        """
+        from autograder.checks import all_exercises
+        from autograder.records import ExerciseScore, LeftOut
+        from autograder.render import fmt_points
+
+        scored = {nodeid: item.scored() for nodeid, item in self.selected.items() if item.graded is not None}
+        failed = len(scored) < len(self.selected) or not all(r.passed for r in scored.values())
         lines, idle, total, total_max, hidden = [], [], 0.0, 0.0, 0
         for submission in self.submissions:
             exercise = all_exercises()[submission.exercise]
-            checks = self.visible_checks(exercise)  # a hidden check is neither run nor counted here
+            # a hidden check is neither run nor counted here; one left out by -k (or by a hook, or in a
+            # file a hook kept from being collected) is counted, as not run
+            checks = [c for c in exercise.checks if self.select.reason(exercise, c) is not LeftOut.HIDDEN]
             hidden += len(exercise.checks) - len(checks)
             if not checks:
                 continue
-            got = [results.get((submission.source, c.key)) for c in checks]
-            score = sum(r.score for r in got if r is not None)
-            most = sum(self.rubric.points(exercise.name, c.key) for c in checks)
-            total, total_max = total + score, total_max + most
-            not_run = sum(r is None for r in got)
-            if not_run == len(got):
+            exercise_file = self.engine.file_of(submission.source)
+            ran = {item.check.key: item for item in exercise_file.checks if item.graded is not None} if exercise_file else {}
+            got = ExerciseScore.of(exercise.name, [ran[c.key].scored() for c in checks if c.key in ran])
+            possible = sum(self.rubric.points(exercise.name, c.key) for c in checks)
+            total, total_max = total + got.points, total_max + possible
+            not_run = len(checks) - got.checks
+            if not_run == len(checks):
                 idle.append(exercise.name)
                 continue
-            note = f" ({not_run} of {len(got)} checks not run)" if not_run else ""
-            style = "green" if score >= most else ("yellow" if score > 0 else "red")
-            lines.append((f"{exercise.name}: {fmt_points(score)}/{fmt_points(most)} points{note}", style))
+            note = f" ({not_run} of {len(checks)} checks not run)" if not_run else ""
+            style = "green" if got.points >= possible else ("yellow" if got.points > 0 else "red")
+            lines.append((f"{exercise.name}: {fmt_points(got.points)}/{fmt_points(possible)} points{note}", style))
         if idle:
             lines.append((f"not run (no points): {', '.join(idle)}", "yellow"))
         if hidden:
             lines.append((HIDDEN_NOTE.format(count=hidden), "yellow"))
-        misshown = [nodeid for nodeid, item in self.selected.items()
-                    if (r := results.get((item.parent.submission.source, item.check.key))) is not None
-                    and not r.passed and self.shown.get(nodeid) not in (None, "failed")]
+        misshown = [nodeid for nodeid, result in scored.items()
+                    if not result.passed and self.shown.get(nodeid) not in (None, "failed")]
         if misshown:
             names = ", ".join(nodeid.rsplit("::", 1)[-1] for nodeid in misshown[:3]) + (", ..." if len(misshown) > 3 else "")
             lines.insert(0, (DISAGREEMENT.format(count=len(misshown), names=names), "yellow"))

@@ -92,7 +92,7 @@ class Packed:
     problems: tuple = field(default=())  # what was wrong but packed anyway (--force)
 
     def summary(self) -> str:
-        from autograder.report import fmt_points
+        from autograder.render import fmt_points
 
         lines = [f"wrote {self.out}: {', '.join(self.files)}",
                  f"self-check score recorded in the manifest: {fmt_points(self.score)}/{fmt_points(self.possible)} points"]
@@ -151,8 +151,7 @@ def make_submission(path: Path, out: Path, rubric=None, exercises=None, limits=N
         data = load.read_bytes(submission.source, 64 * 1024 * 1024)
         files[name] = data
         listed[name] = {"sha256": sha256(data), "bytes": len(data), "exercise": submission.exercise}
-    by_exercise = {name: [round(sum(r.score for r in got), 4), round(sum(r.points for r in got), 4)]
-                   for name, got in report.by_exercise().items()}
+    by_exercise = {s.exercise: [round(s.points, 4), round(s.possible, 4)] for s in report.scores}
     manifest = {
         "kit": "backprop-kit",
         "version": _version(),
@@ -205,7 +204,7 @@ def manifest_notes(raw: bytes | None, files) -> list[str]:
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
         return [f"{MANIFEST} could not be read ({type(exc).__name__}: {exc}); the files were graded as they are"]
     from autograder.messages import learner_text
-    from autograder.report import fmt_points
+    from autograder.render import fmt_points
 
     created = learner_text(str(manifest.get("created", "?")), 40)
     notes = [f"packed by `autograder submit` at {created}; the self-check then scored "

@@ -16,12 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import feedback, grade, html_report
+from autograder import feedback, grade
+from autograder.sandbox import wire
+from autograder.render import html as html_report
 from autograder.check import Learner
 from autograder.checks import all_exercises
 from autograder.records import CheckResult, Report
 from autograder.rubric import Rubric
-from autograder.sandbox import InProcess, wire
+from autograder.sandbox import InProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 EX02 = "ex02_chain_rule"

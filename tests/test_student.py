@@ -12,7 +12,8 @@ import threading
 import time
 from pathlib import Path
 
-from autograder import messages, student
+from autograder import messages, pipeline
+from autograder.render import compact
 from autograder.checks import all_exercises
 from autograder.records import CheckResult, Report
 
@@ -118,15 +119,15 @@ def test_first_to_fix_follows_the_contract_order_not_the_report_order():
         result("ex02_chain_rule", "mse", False, "summed"),
         result("ex01_tape_basics", "grad_of_square", True),
     ))
-    exercise, function, got = student.first_to_fix(report)
+    exercise, function, got = compact.first_to_fix(report)
     assert (exercise.name, function, got.message) == ("ex02_chain_rule", "mse", "summed")
-    assert student.first_to_fix(Report(results=(result("ex01_tape_basics", "grad_of_square", True),))) is None
+    assert compact.first_to_fix(Report(results=(result("ex01_tape_basics", "grad_of_square", True),))) is None
 
 
 def test_quick_skips_exactly_the_training_functions():
     """--quick skips what the exercises declare as training (Check.trains), a whole function at a time."""
     checks = [(e.name, c) for e in all_exercises().values() for c in e.checks]
-    skipped = {c.key for _, c in checks if student.is_training(c)}
+    skipped = {c.key for _, c in checks if pipeline.is_training(c)}
     assert skipped == {c.key for _, c in checks if c.trains}
     declared: dict = {}
     for name, c in checks:
@@ -155,12 +156,12 @@ def test_fix_first_is_a_wrong_answer_in_the_file_edited_last_then_any_wrong_answ
         result("ex04_manual_backprop", "sgd_update", False, "sign flipped"),
     )
     files = stamped(tmp_path, {"ex01_tape_basics": 0, "ex02_chain_rule": 60, "ex04_manual_backprop": 5})
-    _, function, _ = student.first_to_fix(Report(results=results, meta={"files": files}))
+    _, function, _ = compact.first_to_fix(Report(results=results, files=tuple(files)))
     assert function == "sgd_update"  # ex04 was saved after ex02; ex01, saved last, is only unfinished
     os.utime(files[1], None)  # now ex02 is the newest
-    _, function, _ = student.first_to_fix(Report(results=results, meta={"files": files}))
+    _, function, _ = compact.first_to_fix(Report(results=results, files=tuple(files)))
     assert function == "mse"
-    _, function, got = student.first_to_fix(Report(results=results[:1], meta={"files": files}))
+    _, function, got = compact.first_to_fix(Report(results=results[:1], files=tuple(files)))
     assert (function, got.message) == ("grad_of_square", messages.NOT_IMPLEMENTED)
 
 
@@ -174,7 +175,7 @@ def test_a_failure_an_earlier_function_explains_says_so_and_is_not_fixed_first(t
         result("ex04_manual_backprop", "train", False, "accuracy 0.1"),
         result("ex04_manual_backprop", "hidden_delta", False, messages.NOT_IMPLEMENTED),
     )
-    found = {d.function: d for d in student.diagnose(Report(results=results))}
+    found = {d.function: d for d in compact.diagnose(Report(results=results))}
     wrong = messages.REASON_WRONG.format(names="sigmoid_prime", verb="is")
     todo = messages.REASON_TODO.format(names="hidden_delta", verb="is")
     assert found["output_delta"].because() == messages.LIKELY_BECAUSE.format(reasons=wrong)
@@ -183,7 +184,7 @@ def test_a_failure_an_earlier_function_explains_says_so_and_is_not_fixed_first(t
     assert found["train"].wrong_causes == ("sigmoid_prime", "sgd_update")
     assert found["sigmoid_prime"].because() == "" and found["sgd_update"].because() == ""
     files = stamped(tmp_path, {"ex04_manual_backprop": 0})
-    assert student.first_to_fix(Report(results=results, meta={"files": files}))[1] == "sigmoid_prime"
+    assert compact.first_to_fix(Report(results=results, files=tuple(files)))[1] == "sigmoid_prime"
     # every dependency the exercises declare is a contract function of the same exercise
     for exercise in all_exercises().values():
         for function, used in exercise.uses:
@@ -194,7 +195,7 @@ def rendered(report) -> str:
     from rich.console import Console
 
     console = Console(record=True, width=2000, force_terminal=False, color_system=None)
-    student.render(report, console)
+    compact.render(report, console)
     return console.export_text()
 
 
@@ -220,12 +221,13 @@ def test_the_compact_report_keeps_the_named_mistake_and_folds_repeated_faults():
 
 
 def test_points_print_with_at_most_two_decimals_and_never_round_up_to_full_marks():
-    from autograder import html_report, notebook, report
+    from autograder import notebook, render
+    from autograder.render import html, text
 
-    assert [report.fmt_points(x) for x in (6.3333, 7.0, 0.5, 0.29, 71.9999, 0)] == ["6.33", "7", "0.5", "0.29",
+    assert [render.fmt_points(x) for x in (6.3333, 7.0, 0.5, 0.29, 71.9999, 0)] == ["6.33", "7", "0.5", "0.29",
                                                                                    "71.99", "0"]
     # one formatter for every report
-    assert notebook.fmt_points is html_report.fmt_points is student.fmt_points is report.fmt_points
-    text = report.render_text(Report(results=(CheckResult("ex01_tape_basics", "grad_of_square", "grad_of_square:v",
-                                                          "a check", 7.0, 6.3333, "wrong"),)))
-    assert "ex01_tape_basics: 6.33/7 points" in text and "Total: 6.33/7 points" in text
+    assert notebook.fmt_points is html.fmt_points is compact.fmt_points is text.fmt_points is render.fmt_points
+    shown = text.render_text(Report(results=(CheckResult("ex01_tape_basics", "grad_of_square", "grad_of_square:v",
+                                                           "a check", 7.0, 6.3333, "wrong"),)))
+    assert "ex01_tape_basics: 6.33/7 points" in shown and "Total: 6.33/7 points" in shown

@@ -1,6 +1,6 @@
 """Record the reference solutions' training curves into autograder/reference_curves.json.
 
-The feedback page (autograder.html_report) draws a student's training curve against the
+The feedback page (autograder.render.html) draws a student's training curve against the
 reference solution's; the grader never imports solutions/, so the reference curves are recorded
 here, once, by grading the solutions like any submission and keeping each training check's
 curve (every exercise with a training check, ``Check.trains``).  Each entry carries a fingerprint of what it depends on (the solution file and the
@@ -90,7 +90,7 @@ def main(argv=None) -> int:
         return 0
     data = record()
     data = {"about": "Training curves of solutions/, recorded by tools/record_reference_curves.py; "
-                     "drawn by autograder.html_report beside a student's curve.", **data}
+                     "drawn by autograder.render.html beside a student's curve.", **data}
     OUTPUT.write_text(dumps(data))
     print(f"wrote {OUTPUT.relative_to(ROOT)}: {', '.join(data['curves'])}")
     return 0

@@ -15,8 +15,8 @@ import math
 from html import escape
 from importlib import resources
 
-from autograder.records import Report
-from autograder.report import fmt_points
+from autograder.records import ExerciseScore, Report
+from autograder.render import fmt_points
 
 REFERENCE_FILE = "reference_curves.json"
 
@@ -68,38 +68,32 @@ def render(report: Report, curves: dict | None = None, title: str = "backprop-ki
         items = "".join(f"<li>{escape(p)}</li>" for p in report.problems)
         parts.append(f"<div class=\"problems\"><strong>Could not be graded:</strong><ul>{items}</ul></div>")
     grouped = report.by_exercise()
-    parts.append(_score_table(grouped))
-    for exercise, results in grouped.items():
-        parts.append(_exercise_section(exercise, results, curves))
+    parts.append(_score_table(report.scores))
+    for exercise in report.scores:
+        parts.append(_exercise_section(exercise, grouped[exercise.exercise], curves))
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
 
-def _status(result) -> str:
-    return "pass" if result.passed else ("part" if result.score > 0 else "fail")
-
-
-def _score_table(grouped: dict) -> str:
+def _score_table(scores) -> str:
     rows = []
-    for exercise, results in grouped.items():
-        got, most = sum(r.score for r in results), sum(r.points for r in results)
-        passing = sum(r.passed for r in results)
-        share = 100.0 * got / most if most else 100.0
-        status = "pass" if got >= most else ("part" if got > 0 else "fail")
-        rows.append(f"<tr><td><a href=\"#{escape(exercise)}\">{escape(exercise)}</a></td>"
-                    f"<td class=\"num {status}\">{fmt_points(got)}/{fmt_points(most)}</td>"
+    for e in scores:
+        share = 100.0 * e.points / e.possible if e.possible else 100.0
+        status = e.status.value  # the CSS classes are the Status values
+        rows.append(f"<tr><td><a href=\"#{escape(e.exercise)}\">{escape(e.exercise)}</a></td>"
+                    f"<td class=\"num {status}\">{fmt_points(e.points)}/{fmt_points(e.possible)}</td>"
                     f"<td><div class=\"bar\"><span style=\"width:{share:.1f}%\"></span></div></td>"
-                    f"<td class=\"num\">{passing} of {len(results)} checks pass</td></tr>")
+                    f"<td class=\"num\">{e.passing} of {e.checks} checks pass</td></tr>")
     return ("<table class=\"scores\"><tr><th>exercise</th><th>points</th><th></th><th>checks</th></tr>"
             + "".join(rows) + "</table>")
 
 
-def _exercise_section(exercise: str, results: list, curves: dict) -> str:
-    got, most = sum(r.score for r in results), sum(r.points for r in results)
+def _exercise_section(score: ExerciseScore, results: list, curves: dict) -> str:
+    exercise = score.exercise
     rows = []
     figures = {}  # one curve and one heat map per function: the first check that has one
     for r in results:
-        status = _status(r)
+        status = r.status.value
         mark = {"pass": "✓", "part": "◐", "fail": "✗"}[status]
         rows.append(f"<tr><td class=\"{status}\">{mark}</td><td><code>{escape(r.function)}</code></td>"
                     f"<td>{escape(r.description)}</td><td class=\"num {status}\">{fmt_points(r.score)}/{fmt_points(r.points)}</td></tr>")
@@ -111,7 +105,7 @@ def _exercise_section(exercise: str, results: list, curves: dict) -> str:
             figures[r.function, "curve"] = curve_figure(r, extra, reference)
         if isinstance(extra.get("heatmap"), dict) and (r.function, "heatmap") not in figures:
             figures[r.function, "heatmap"] = heatmap_figure(r, extra["heatmap"])
-    return (f"<section id=\"{escape(exercise)}\"><h2>{escape(exercise)}: {fmt_points(got)}/{fmt_points(most)} points</h2>"
+    return (f"<section id=\"{escape(exercise)}\"><h2>{escape(exercise)}: {fmt_points(score.points)}/{fmt_points(score.possible)} points</h2>"
             "<table class=\"checks\"><colgroup><col class=\"mark\"><col class=\"fn\"><col><col class=\"pts\">"
             "</colgroup><tr><th></th><th>function</th><th>check</th><th>points</th></tr>"
             + "".join(rows) + "</table>" + "".join(figures.values()) + "</section>")

@@ -1,0 +1,211 @@
+"""The grading pipeline in one place: load -> grade -> score, then a renderer (autograder.render).
+
+    load(paths, select)                       -> Loaded: the Submissions to grade, notes on files left out
+    grade(submission, rubric, limits, select) -> ExerciseResult: a Graded judgement per selected check
+    score(exercise_results, rubric, ...)      -> Report: points per check, an ExerciseScore per exercise
+
+``select`` (a Select) is the one answer to "is this check graded in this run?": the assignment's
+exercises, the rubric's hidden checks (left out for a student), ``--quick`` and pytest's ``-k``.
+pytest stays the engine users see (autograder.engine): one item per check, each asking its file's
+``Grading`` for its judgement; the file's collector then owns the ExerciseResult.  ``grade_paths``
+is the whole pipeline in one call.  Learner code runs only in the sandbox child (autograder.sandbox).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import load as files
+from autograder.check import Learner
+from autograder.checks import all_exercises
+from autograder.grade import judge, not_handed_in
+from autograder.records import Graded, LeftOut, Report
+from autograder.rubric import Rubric, resolve_exercises
+from autograder.sandbox import Limits, Sandbox
+
+def is_training(check) -> bool:
+    """A check that trains a model (or runs an optimisation loop), as its exercise declares: --quick leaves it out."""
+    return check.trains
+
+
+def selected_exercises(rubric: Rubric, exercises=None) -> tuple:
+    """``exercises`` (numbers or full names, a list or "ex04,ex05") if given, else the rubric's
+    ``[assignment] exercises``, else all.  An unknown name is a RubricError listing the known ones."""
+    if exercises is None:
+        return rubric.exercises()
+    return resolve_exercises(exercises.split(",") if isinstance(exercises, str) else exercises, "--exercises")
+
+
+@dataclass(frozen=True)
+class Select:
+    """Which exercises and checks a run grades."""
+
+    exercises: tuple = ()  # the assignment's exercises (full names, the kit's order)
+    hidden: frozenset = frozenset()  # (exercise, check key) left out: the instructor's hidden checks
+    quick: bool = False  # leave out the checks that train a model
+    keyword: str = ""  # a pytest -k expression
+
+    @classmethod
+    def instructor(cls, rubric: Rubric, exercises=None) -> "Select":
+        return cls(selected_exercises(rubric, exercises))
+
+    @classmethod
+    def student(cls, rubric: Rubric, exercises=None, quick: bool = False, keyword: str = "") -> "Select":
+        return cls(selected_exercises(rubric, exercises), rubric.hidden_keys(), quick, keyword)
+
+    def wants(self, exercise_name: str) -> bool:
+        return exercise_name in self.exercises
+
+    def reason(self, exercise, check) -> LeftOut | None:
+        """Why ``check`` is left out, or None when it is graded."""
+        if (exercise.name, check.key) in self.hidden:
+            return LeftOut.HIDDEN
+        if self.quick and is_training(check):
+            return LeftOut.QUICK
+        if self.keyword and not _matches(self.keyword, (exercise.number, check.function, f"{check.function}[{check.slug}]")):
+            return LeftOut.KEYWORD
+        return None
+
+    def __call__(self, exercise, check) -> bool:
+        return self.reason(exercise, check) is None
+
+    def left_out(self, exercise) -> tuple:
+        return tuple((c.key, why) for c in exercise.checks if (why := self.reason(exercise, c)) is not None)
+
+
+def _matches(keyword: str, names) -> bool:
+    """pytest's own -k matching (a substring of a name, with and/or/not) over the names the kit gives a
+    check: its exercise's number, its function and its item's name."""
+    from _pytest.mark.expression import Expression  # pytest's; the parser is not public API
+
+    try:
+        expression = Expression.compile(keyword)
+    except Exception:  # noqa: BLE001 - pytest itself reports a malformed -k; never hide a check for it
+        return True
+    return expression.evaluate(lambda word, **_: any(word.lower() in name.lower() for name in names))
+
+
+@dataclass(frozen=True)
+class Loaded:
+    submissions: tuple  # load.Submission, one per exercise file of the assignment
+    problems: tuple  # files handed in for an exercise outside the assignment
+    whole: bool  # a folder was given: an exercise of the assignment it lacks scores zero
+
+
+def load(paths, select: Select) -> Loaded:
+    """The exercise files under ``paths`` (nothing is imported: the files are only read)."""
+    found = files.load_all(paths)
+    # a student who uploads ex05 to the ex04 assignment must not be left guessing why it scored nothing
+    problems = tuple(f"{s.source}: not graded: {s.exercise} is not part of this assignment "
+                     f"({', '.join(select.exercises)})" for s in found if not select.wants(s.exercise))
+    return Loaded(tuple(s for s in found if select.wants(s.exercise)), problems, any(Path(p).is_dir() for p in paths))
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """What the grade stage says of one exercise file (or of an exercise not handed in: ``source`` None)."""
+
+    exercise: str
+    source: str | None
+    graded: tuple = ()  # records.Graded, in the exercise's check order
+    left_out: tuple = ()  # (check key, LeftOut) of the checks ``select`` left out
+    notes: tuple = ()  # sandbox protections this machine could not apply
+
+    @property
+    def empty(self) -> bool:
+        return not self.graded and not self.left_out
+
+
+class Grading:
+    """One submission's sandbox, opened by its first check and kept for the rest (used from one thread)."""
+
+    def __init__(self, submission: files.Submission, rubric: Rubric, limits: Limits = Limits()):
+        self.submission, self.rubric, self.limits = submission, rubric, limits
+        self.exercise = all_exercises()[submission.exercise]
+        self.notes: tuple = ()
+        self._sandbox = self._learner = self._import_failure = None
+
+    def check(self, check) -> Graded:
+        """The check's judgement; a module that did not import fails every check with the reason."""
+        if self._sandbox is None:
+            code = self.submission.code
+            sandbox = Sandbox(self.submission.python, self.submission.exercise, self.limits,
+                              source=None if code is None else code.encode("utf-8"))
+            status = sandbox.import_status()
+            self._import_failure = status if status.status != "ok" else None
+            self._learner, self._sandbox = Learner(sandbox), sandbox
+        return judge(self.exercise, check, self._learner, self.rubric, self._import_failure)
+
+    def close(self) -> None:
+        if self._sandbox is not None:
+            self.notes = tuple(dict.fromkeys((*self.notes, *self._sandbox.notes)))
+            self._sandbox.close()
+            self._sandbox = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def grade(submission: files.Submission, rubric: Rubric, limits: Limits, select) -> ExerciseResult:
+    """Grade the checks of one file that ``select(exercise, check)`` keeps, in order, in one sandbox."""
+    with Grading(submission, rubric, limits) as grading:
+        exercise = grading.exercise
+        graded = tuple(grading.check(c) for c in exercise.checks if select(exercise, c))
+    left_out = select.left_out(exercise) if isinstance(select, Select) else ()
+    return ExerciseResult(exercise.name, submission.source, graded, left_out, grading.notes)
+
+
+def missing(loaded: Loaded, select: Select) -> tuple:
+    """Zero-score results for the assignment's exercises a whole (folder) submission lacks."""
+    handed_in = {s.exercise for s in loaded.submissions}
+    return tuple(ExerciseResult(name, None, not_handed_in(exercise)) for name, exercise in all_exercises().items()
+                 if loaded.whole and select.wants(name) and name not in handed_in)
+
+
+def unproduced(submissions, results: dict) -> tuple:
+    """A problem for each submission the engine returned nothing for (``results``: source -> ExerciseResult)."""
+    return tuple(f"{s.source}: the grader produced no result" + ("" if s.source in results else
+                                                                  " (pytest failed to collect it)")
+                 for s in submissions if s.source not in results or results[s.source].empty)
+
+
+def score(exercise_results, rubric: Rubric, problems=(), seconds: float = 0.0, exercises=()) -> Report:
+    """Points x fraction per check (the rubric's points), in the kit's order of exercises."""
+    order = list(all_exercises())
+    ordered = sorted(exercise_results, key=lambda e: order.index(e.exercise))  # stable: a file's checks keep order
+    results = tuple(g.scored(rubric.points(g.exercise, g.check_id)) for e in ordered for g in e.graded)
+    return Report(results=results, problems=tuple(problems), seconds=seconds,
+                  files=tuple(e.source for e in exercise_results if e.source is not None),
+                  warnings=tuple(dict.fromkeys(n for e in ordered for n in e.notes)), exercises=tuple(exercises),
+                  hidden=frozenset((r.exercise, r.check_id) for r in results if rubric.is_hidden(r.exercise, r.check_id)),
+                  hidden_visibility=rubric.hidden_visibility,
+                  left_out=tuple((e.exercise, key, why) for e in ordered for key, why in e.left_out))
+
+
+def grade_paths(paths, rubric: Rubric | None = None, limits: Limits = Limits(), workers: int | None = None,
+                exercises=None) -> Report:
+    """The whole pipeline for ``autograder grade``: every exercise file under ``paths``, sandboxed.
+
+    ``exercises`` (e.g. ``["ex04", "ex05_tape_regression"]`` or ``"ex04,ex05"``) makes the
+    assignment a subset: only those exercises are graded and counted (a folder missing one of
+    them scores it zero); files of other exercises are left out with a note in ``problems``.
+    Raises load.UsageError when there is nothing of the assignment to grade.
+    """
+    from autograder import engine
+
+    started = time.perf_counter()
+    rubric = rubric or Rubric.load()
+    select = Select.instructor(rubric, exercises)
+    loaded = load(paths, select)
+    if not loaded.submissions and not loaded.whole:
+        raise files.UsageError(f"none of the files given is part of this assignment ({', '.join(select.exercises)})")
+    # pytest given no file would collect from its rootdir, so it is never called idle
+    results = engine.grade(loaded.submissions, rubric, limits, select, workers=workers) if loaded.submissions else {}
+    return score((*missing(loaded, select), *results.values()), rubric,
+                 problems=loaded.problems + unproduced(loaded.submissions, results),
+                 seconds=time.perf_counter() - started, exercises=select.exercises)
