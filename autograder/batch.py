@@ -103,6 +103,7 @@ class Job:
     files: tuple = ()  # (exercise, the path the student used, bytes or None, why it could not be read)
     notes: tuple = ()  # what discovery chose (upload names, subfolders, files left out)
     error: str = ""  # the submission could not be opened at all (a broken zip)
+    inputs: int = 0  # the seed of the checks' inputs for this student (0: the kit's fixed inputs)
 
     def fingerprint(self, salt: str) -> str:
         digest = hashlib.sha256(salt.encode())
@@ -239,7 +240,8 @@ def grade_job(job: Job, rubric, limits, file_workers: int = 1, exercises=None) -
             else:
                 suffix = ".ipynb" if relative.endswith(".ipynb") else ".py"
                 Path(staging, f"{exercise}{suffix}").write_bytes(data)
-        report = api.grade_paths([staging], rubric, limits, workers=file_workers, exercises=exercises)
+        report = api.grade_paths([staging], rubric, limits, workers=file_workers, exercises=exercises,
+                                 inputs=job.inputs)
     # the staging folder is gone: name the student's own files instead
     originals = {f"{exercise}{'.ipynb' if relative.endswith('.ipynb') else '.py'}": relative
                  for exercise, relative, _data, _problem in job.files}
@@ -254,12 +256,12 @@ def grade_job(job: Job, rubric, limits, file_workers: int = 1, exercises=None) -
 def _worker_started() -> None:
     """A local worker process: die with the batch (a killed batch leaves no grader running), and start
     the fork server now, so it imports TensorFlow while the first job travels here."""
-    from autograder import sandbox as run
+    from autograder import sandbox
     from autograder.sandbox import forkserver
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     forkserver.die_with_parent()
-    run.warm_up()
+    sandbox.warm_up()
 
 
 def _grade_in_worker(job: Job, rubric, limits, file_workers: int, exercises):
@@ -278,9 +280,9 @@ _dask_ready = threading.Event()
 
 
 def _keep_fork_server() -> None:
-    from autograder import sandbox as run
+    from autograder import sandbox
 
-    run.warm_up()
+    sandbox.warm_up()
     _dask_ready.set()
     threading.Event().wait()  # forever: this thread is the fork server's parent
 
@@ -308,7 +310,7 @@ def _record(student: Student, job: Job, fingerprint: str, report: Report, error:
         "version": RECORD_VERSION, "student": student.name, "source": str(student.path),
         "fingerprint": fingerprint, "error": error, "notes": list(job.notes), "seconds": round(seconds, 3),
         "files": [relative for _e, relative, _d, _p in job.files],
-        "problems": list(report.problems), "warnings": list(report.warnings),
+        "problems": list(report.problems), "warnings": list(report.warnings), "inputs": report.inputs,
         "results": [{name: getattr(r, name) for name in _RESULT_FIELDS} for r in report.results],
     }
 
@@ -316,7 +318,8 @@ def _record(student: Student, job: Job, fingerprint: str, report: Report, error:
 def _report_of(record: dict) -> Report:
     results = tuple(CheckResult(**{name: r[name] for name in _RESULT_FIELDS}) for r in record["results"])
     return Report(results=results, problems=tuple(record["problems"]), seconds=record.get("seconds", 0.0),
-                  files=tuple(record.get("files", [])), warnings=tuple(record.get("warnings", [])))
+                  files=tuple(record.get("files", [])), warnings=tuple(record.get("warnings", [])),
+                  inputs=int(record.get("inputs", 0)))
 
 
 def _read_record(folder: Path):
@@ -369,10 +372,12 @@ class Progress:
 
 
 def grade_class(root: Path, out: Path, rubric, limits, progress=None, workers: int = 1, force: bool = False,
-                scheduler: str | None = None, exercises=None) -> list:
+                scheduler: str | None = None, exercises=None, fresh_inputs: bool = False) -> list:
     """Grade every student under ``root`` into ``out``; returns [(student, Report)] for all of them
     (skipped ones read back from their records).  ``workers`` > 1: that many worker processes;
-    ``scheduler``: the address of a Dask scheduler instead (or a ``distributed.Client``)."""
+    ``scheduler``: the address of a Dask scheduler instead (or a ``distributed.Client``).
+    ``fresh_inputs``: each student's checks draw their inputs from a seed of their own, drawn here and
+    kept in their record (results.json says it, so the grade can be replayed)."""
     root, out = Path(root), Path(out)
     if not root.is_dir():
         raise load.UsageError(f"{root}: not a folder")
@@ -383,9 +388,14 @@ def grade_class(root: Path, out: Path, rubric, limits, progress=None, workers: i
     # the assignment's exercises (--exercises, else the rubric's [assignment], else all), resolved once
     # here so every worker grades the same selection and the gradebook has one column per exercise
     exercises = api.selected_exercises(rubric, exercises)
-    salt = _salt(rubric, limits, exercises)
+    salt = _salt(rubric, limits, exercises) + ("fresh inputs" if fresh_inputs else "")
     jobs = {s.name: read_job(s) for s in students}
-    fingerprints = {name: job.fingerprint(salt) for name, job in jobs.items()}
+    fingerprints = {name: job.fingerprint(salt) for name, job in jobs.items()}  # the seed is not in it: a
+    # resumed batch keeps each finished student's grade (and seed) instead of drawing again
+    if fresh_inputs:
+        from autograder.checks.framework import fresh_inputs_seed
+
+        jobs = {name: dataclasses.replace(job, inputs=fresh_inputs_seed()) for name, job in jobs.items()}
     by_name = {s.name: s for s in students}
     records: dict = {}
     todo = []
@@ -541,7 +551,7 @@ def _mistake(message: str) -> str | None:
     return message.split(marker, 1)[1].split("\n", 1)[0].strip().rstrip(".")
 
 
-# how the sandbox words a file that never got to run (run.Sandbox._start, child.serve_fd)
+# how the sandbox words a file that never got to run (sandbox.Sandbox._start, child.serve_fd)
 _NOT_IMPORTED = re.compile(r"^(?:the file (?:could not be|has a syntax error|exited the process at import|printed or wrote)"
                            r"|importing the file raised|.* could not be read: )")
 

@@ -23,6 +23,15 @@ def _limits(args):
         raise SystemExit(2) from None
 
 
+def _inputs_seed(args) -> int:
+    """The seed of the checks' inputs: --inputs-seed N replays a grade, --fresh-inputs draws a new one."""
+    from autograder.checks.framework import fresh_inputs_seed
+
+    if args.inputs_seed is not None:
+        return args.inputs_seed
+    return fresh_inputs_seed() if args.fresh_inputs else 0
+
+
 def cmd_grade(args) -> int:
     from autograder import api, load
     from autograder.render.gradescope import to_gradescope
@@ -31,7 +40,8 @@ def cmd_grade(args) -> int:
 
     try:
         rubric = Rubric.load(args.rubric)
-        report = api.grade_paths(args.paths, rubric, _limits(args), exercises=args.exercises)
+        report = api.grade_paths(args.paths, rubric, _limits(args), exercises=args.exercises,
+                                 inputs=_inputs_seed(args))
     except (load.UsageError, RubricError) as exc:
         print(f"autograder grade: {exc}", file=sys.stderr)
         return 2
@@ -73,7 +83,8 @@ def cmd_batch(args) -> int:
         rubric = Rubric.load(args.rubric)
         with _BatchProgress() as progress:
             batch.grade_class(Path(args.root), out, rubric, _limits(args), progress.update, workers=args.workers,
-                              force=args.force, scheduler=args.scheduler, exercises=args.exercises)
+                              force=args.force, scheduler=args.scheduler, exercises=args.exercises,
+                              fresh_inputs=args.fresh_inputs)
     except (load.UsageError, RubricError) as exc:
         print(f"autograder batch: {exc}", file=sys.stderr)
         return 2
@@ -252,6 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("paths", nargs="+")
     grade.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
     grade.add_argument("--rubric", metavar="FILE", help="a TOML file overriding points, tolerances, budgets")
+    inputs = grade.add_mutually_exclusive_group()
+    inputs.add_argument("--fresh-inputs", action="store_true",
+                        help="draw every check's inputs from a new seed (printed, so the grade can be replayed): "
+                             "answers stored in advance for the kit's public inputs then fail")
+    inputs.add_argument("--inputs-seed", type=int, metavar="N", help="draw the checks' inputs from seed N (replay)")
     _add_exercises_option(grade)
     _add_limit_options(grade)
     grade.set_defaults(handler=cmd_grade)
@@ -286,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grade every student again (default: skip students already graded from the same files)")
     batch.add_argument("--scheduler", metavar="ADDRESS",
                        help="grade on a Dask cluster (tcp://host:8786) instead of local worker processes")
+    batch.add_argument("--fresh-inputs", action="store_true",
+                       help="each student's checks draw their inputs from a new seed (kept in their record and "
+                            "results.json): answers stored in advance for the kit's public inputs fail")
     _add_exercises_option(batch)
     batch.add_argument("--rubric", metavar="FILE", help="a TOML file overriding points, tolerances, budgets")
     _add_limit_options(batch)

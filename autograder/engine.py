@@ -46,7 +46,7 @@ class ExerciseFile(pytest.File):
         self.submission = submission
         self.engine = engine
         self.exercise = all_exercises()[submission.exercise]
-        self.grading = pipeline.Grading(submission, engine.rubric, engine.limits)
+        self.grading = pipeline.Grading(submission, engine.rubric, engine.limits, engine.inputs)
         self.ahead = None  # Future of this file's ExerciseResult, when files are graded side by side
         self.checks: list = []
 
@@ -112,7 +112,9 @@ class CheckItem(pytest.Item):
 class Engine:
     """Makes the collectors of the given submissions, applies ``select`` and grades files side by side."""
 
-    def __init__(self, submissions, rubric: Rubric, limits: Limits = Limits(), select=None, workers: int = 1):
+    def __init__(self, submissions, rubric: Rubric, limits: Limits = Limits(), select=None, workers: int = 1,
+                 inputs: int = 0):
+        self.inputs = inputs
         self.submissions = {os.path.abspath(s.source): s for s in submissions}
         self.rubric = rubric
         self.limits = limits
@@ -154,7 +156,8 @@ class Engine:
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="autograder")
         for exercise_file, keys in by_file.items():
             exercise_file.ahead = self._pool.submit(pipeline.grade, exercise_file.submission, self.rubric,
-                                                    self.limits, lambda _exercise, check, keys=keys: check.key in keys)
+                                                    self.limits, lambda _exercise, check, keys=keys: check.key in keys,
+                                                    self.inputs)
 
     def finish(self) -> None:
         if self._pool is not None:
@@ -197,16 +200,16 @@ class _Grade:
 
 
 def grade(submissions, rubric: Rubric, limits: Limits = Limits(), select=None, extra_args=(), quiet=True,
-          plugins=(), workers: int | None = None) -> dict:
+          plugins=(), workers: int | None = None, inputs: int = 0) -> dict:
     """Grade ``submissions`` with pytest as the engine: source -> ExerciseResult, in collection order.
 
     ``plugins``: more (trusted) plugin objects for this run, e.g. a progress display.
     ``workers``: how many files to grade at once (default: one per core, up to 4).
     """
-    from autograder import sandbox as run
+    from autograder import sandbox
 
-    run.warm_up()  # the fork server imports TensorFlow while we import it for the oracle
-    engine = Engine(submissions, rubric, limits, select, workers or default_workers())
+    sandbox.warm_up()  # the fork server imports TensorFlow while we import it for the oracle
+    engine = Engine(submissions, rubric, limits, select, workers or default_workers(), inputs)
     # an empty config (os.devnull) and a fixed rootdir instead of a scratch folder: nothing to
     # remove afterwards, so a grader killed mid-run leaves no autograder-pytest-* folder behind
     args = ["-c", os.devnull, "--rootdir", os.path.abspath(os.sep), "--noconftest",

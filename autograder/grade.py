@@ -10,7 +10,7 @@ import time
 import traceback
 
 from autograder import messages, records
-from autograder.check import Check, Exercise, Learner
+from autograder.checks.framework import Check, Exercise, Learner
 from autograder.records import CheckResult, Graded, Verdict
 from autograder.rubric import Rubric
 

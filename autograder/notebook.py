@@ -88,7 +88,7 @@ def check(exercise: str, function: str, namespace, points: float | None = None) 
         return None
     with _silenced():
         from autograder import grade
-        from autograder.check import Learner
+        from autograder.checks.framework import Learner
         from autograder.checks import all_exercises
         from autograder.rubric import Rubric
         from autograder.sandbox import InProcess

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import load as files
-from autograder.check import Learner
+from autograder.checks.framework import Learner, inputs_seed
 from autograder.checks import all_exercises
 from autograder.grade import judge, not_handed_in
 from autograder.records import Graded, LeftOut, Report
@@ -121,8 +121,9 @@ class ExerciseResult:
 class Grading:
     """One submission's sandbox, opened by its first check and kept for the rest (used from one thread)."""
 
-    def __init__(self, submission: files.Submission, rubric: Rubric, limits: Limits = Limits()):
+    def __init__(self, submission: files.Submission, rubric: Rubric, limits: Limits = Limits(), inputs: int = 0):
         self.submission, self.rubric, self.limits = submission, rubric, limits
+        self.inputs = inputs  # the seed every check draws its inputs from (0: the kit's fixed inputs)
         self.exercise = all_exercises()[submission.exercise]
         self.notes: tuple = ()
         self._sandbox = self._learner = self._import_failure = None
@@ -136,7 +137,8 @@ class Grading:
             status = sandbox.import_status()
             self._import_failure = status if status.status != "ok" else None
             self._learner, self._sandbox = Learner(sandbox), sandbox
-        return judge(self.exercise, check, self._learner, self.rubric, self._import_failure)
+        with inputs_seed(self.inputs):
+            return judge(self.exercise, check, self._learner, self.rubric, self._import_failure)
 
     def close(self) -> None:
         if self._sandbox is not None:
@@ -151,9 +153,9 @@ class Grading:
         self.close()
 
 
-def grade(submission: files.Submission, rubric: Rubric, limits: Limits, select) -> ExerciseResult:
+def grade(submission: files.Submission, rubric: Rubric, limits: Limits, select, inputs: int = 0) -> ExerciseResult:
     """Grade the checks of one file that ``select(exercise, check)`` keeps, in order, in one sandbox."""
-    with Grading(submission, rubric, limits) as grading:
+    with Grading(submission, rubric, limits, inputs) as grading:
         exercise = grading.exercise
         graded = tuple(grading.check(c) for c in exercise.checks if select(exercise, c))
     left_out = select.left_out(exercise) if isinstance(select, Select) else ()
@@ -174,7 +176,7 @@ def unproduced(submissions, results: dict) -> tuple:
                  for s in submissions if s.source not in results or results[s.source].empty)
 
 
-def score(exercise_results, rubric: Rubric, problems=(), seconds: float = 0.0, exercises=()) -> Report:
+def score(exercise_results, rubric: Rubric, problems=(), seconds: float = 0.0, exercises=(), inputs: int = 0) -> Report:
     """Points x fraction per check (the rubric's points), in the kit's order of exercises."""
     order = list(all_exercises())
     ordered = sorted(exercise_results, key=lambda e: order.index(e.exercise))  # stable: a file's checks keep order
@@ -184,16 +186,18 @@ def score(exercise_results, rubric: Rubric, problems=(), seconds: float = 0.0, e
                   warnings=tuple(dict.fromkeys(n for e in ordered for n in e.notes)), exercises=tuple(exercises),
                   hidden=frozenset((r.exercise, r.check_id) for r in results if rubric.is_hidden(r.exercise, r.check_id)),
                   hidden_visibility=rubric.hidden_visibility,
-                  left_out=tuple((e.exercise, key, why) for e in ordered for key, why in e.left_out))
+                  left_out=tuple((e.exercise, key, why) for e in ordered for key, why in e.left_out), inputs=inputs)
 
 
 def grade_paths(paths, rubric: Rubric | None = None, limits: Limits = Limits(), workers: int | None = None,
-                exercises=None) -> Report:
+                exercises=None, inputs: int = 0) -> Report:
     """The whole pipeline for ``autograder grade``: every exercise file under ``paths``, sandboxed.
 
     ``exercises`` (e.g. ``["ex04", "ex05_tape_regression"]`` or ``"ex04,ex05"``) makes the
     assignment a subset: only those exercises are graded and counted (a folder missing one of
     them scores it zero); files of other exercises are left out with a note in ``problems``.
+    ``inputs``: the seed of every check's inputs; 0 (the default) is the kit's fixed inputs, as the
+    student's self-check uses; ``check.fresh_inputs_seed()`` draws a new one (``--fresh-inputs``).
     Raises load.UsageError when there is nothing of the assignment to grade.
     """
     from autograder import engine
@@ -205,7 +209,7 @@ def grade_paths(paths, rubric: Rubric | None = None, limits: Limits = Limits(), 
     if not loaded.submissions and not loaded.whole:
         raise files.UsageError(f"none of the files given is part of this assignment ({', '.join(select.exercises)})")
     # pytest given no file would collect from its rootdir, so it is never called idle
-    results = engine.grade(loaded.submissions, rubric, limits, select, workers=workers) if loaded.submissions else {}
+    results = engine.grade(loaded.submissions, rubric, limits, select, workers=workers, inputs=inputs) if loaded.submissions else {}
     return score((*missing(loaded, select), *results.values()), rubric,
                  problems=loaded.problems + unproduced(loaded.submissions, results),
-                 seconds=time.perf_counter() - started, exercises=select.exercises)
+                 seconds=time.perf_counter() - started, exercises=select.exercises, inputs=inputs)

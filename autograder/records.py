@@ -211,6 +211,7 @@ class Report:
     hidden: frozenset = frozenset()  # (exercise, check_id) of results that are the rubric's hidden checks
     hidden_visibility: str = "after_due_date"  # Gradescope's visibility for those
     left_out: tuple = ()  # (exercise, check key, LeftOut) of checks not graded in this run
+    inputs: int = 0  # the seed the checks drew their inputs from (0: the kit's fixed inputs); replays the grade
 
     @property
     def score(self) -> float:

@@ -116,9 +116,9 @@ class SelfCheck:
     def pytest_collection_finish(self, session):
         self.selected = {item.nodeid: item for item in self.engine.mine(session.items)}
         if self.selected and not session.config.option.collectonly:
-            from autograder import sandbox as run
+            from autograder import sandbox
 
-            run.warm_up()
+            sandbox.warm_up()
             self.started_server = True
             self.engine.start(session.items)
 
@@ -140,9 +140,9 @@ class SelfCheck:
 
     def pytest_unconfigure(self, config):
         if self.started_server:
-            from autograder import sandbox as run
+            from autograder import sandbox
 
-            run.shut_down()
+            sandbox.shut_down()
 
     # -- the score --------------------------------------------------------------------------------
 

@@ -66,7 +66,7 @@ def grade(submissions, rubric, console, select: pipeline.Select, limits=None) ->
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from autograder import engine
-    from autograder import sandbox as run
+    from autograder import sandbox
 
     started = time.perf_counter()
     progress = Progress(SpinnerColumn(), TextColumn("{task.description:<28}"), BarColumn(), MofNCompleteColumn(),
@@ -75,7 +75,7 @@ def grade(submissions, rubric, console, select: pipeline.Select, limits=None) ->
     with progress:
         # --capture=no: pytest must not swallow the progress display (learner output never gets
         # here: it goes to a file in the sandbox child)
-        results = engine.grade(submissions, rubric, limits or run.Limits(), select,
+        results = engine.grade(submissions, rubric, limits or sandbox.Limits(), select,
                                # unraisableexception would run gc.collect() five times over the
                                # TensorFlow heap (about a second, every run)
                                extra_args=("--capture=no", "-p", "no:unraisableexception"), plugins=[shown])
@@ -215,7 +215,7 @@ def main(args) -> int:
     except KeyboardInterrupt:
         return 130
     finally:
-        from autograder import sandbox as run
+        from autograder import sandbox
 
-        run.shut_down()
+        sandbox.shut_down()
         sys.stdout.flush()

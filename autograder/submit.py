@@ -106,19 +106,19 @@ def sha256(data: bytes) -> str:
 
 def _problems(submissions, wanted, limits) -> list[str]:
     """What would make the instructor's grade a surprise: a missing exercise, a file that does not import."""
-    from autograder import sandbox as run
+    from autograder import sandbox
 
     handed = {s.exercise for s in submissions}
     problems = [f"{name}.py (or .ipynb) is missing" for name in wanted if name not in handed]
-    run.warm_up()
+    sandbox.warm_up()
     for submission in submissions:
         code = submission.code
-        sandbox = run.Sandbox(submission.python, submission.exercise, limits,
-                              source=None if code is None else code.encode("utf-8"))
+        child = sandbox.Sandbox(submission.python, submission.exercise, limits,
+                                source=None if code is None else code.encode("utf-8"))
         try:
-            status = sandbox.import_status()
+            status = child.import_status()
         finally:
-            sandbox.close()
+            child.close()
         if status.status != "ok":
             problems.append(f"{Path(submission.source).name} does not import: {status.message}")
     return problems

@@ -65,7 +65,7 @@ def whole_submission(repeats: int) -> None:
 
 def fresh_vs_forked(copies: int) -> None:
     from autograder import sandbox
-    from autograder.check import Learner
+    from autograder.checks.framework import Learner
     from autograder.checks import all_exercises
     from autograder.grade import evaluate
     from autograder.rubric import Rubric

@@ -210,7 +210,7 @@ def recording(module, log):
 def calls_made(exercise_name: str) -> tuple:
     """Every (function, {param: description}) call the exercise's checks make on the reference solution."""
     from autograder import grade
-    from autograder.check import Learner
+    from autograder.checks.framework import Learner
     from autograder.checks import all_exercises
     from autograder.rubric import Rubric
     from autograder.sandbox import InProcess

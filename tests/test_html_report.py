@@ -19,7 +19,7 @@ import pytest
 from autograder import feedback, grade
 from autograder.sandbox import wire
 from autograder.render import html as html_report
-from autograder.check import Learner
+from autograder.checks.framework import Learner
 from autograder.checks import all_exercises
 from autograder.records import CheckResult, Report
 from autograder.rubric import Rubric

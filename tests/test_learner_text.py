@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from autograder import grade, messages
-from autograder.check import Check, Exercise
+from autograder.checks.framework import Check, Exercise
 from autograder.records import Verdict
 from autograder.rubric import Rubric
 

@@ -44,11 +44,11 @@ def fingerprint(exercise: str) -> str:
 def record(exercises=None) -> dict:
     """{"fingerprints": {exercise: ...}, "curves": {"exercise/check_id": {"curve": [...], "every": k}}}."""
     from autograder import api
-    from autograder import sandbox as run
+    from autograder import sandbox
 
     exercises = training_exercises() if exercises is None else exercises
     report = api.grade_paths([str(SOLUTIONS / f"{name}.py") for name in exercises])
-    run.shut_down()
+    sandbox.shut_down()
     curves = {}
     for result in report.results:
         if result.extra.get("curve"):

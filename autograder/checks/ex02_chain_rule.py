@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 
 from autograder import feedback, oracle
-from autograder.check import (Check, Exercise, autodiff_used, expect, failed, parts_verdict, rng, signature,
+from autograder.checks.framework import (Check, Exercise, autodiff_used, expect, failed, parts_verdict, rng, signature,
                               verdict_for)
 from autograder.compare import as_array, as_series, mismatch
 from autograder.records import PASS, Tensor, Verdict

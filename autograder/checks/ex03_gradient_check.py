@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 
 from autograder import oracle
-from autograder.check import Check, Exercise, failed, parts_verdict, rng, signature, tape_required, verdict_for
+from autograder.checks.framework import Check, Exercise, failed, parts_verdict, rng, signature, tape_required, verdict_for
 from autograder.compare import Tolerance, as_array, mismatch
 from autograder.probes import Shipped
 from autograder.records import PASS, Array, Verdict

@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 
 from autograder import feedback, oracle
-from autograder.check import (Check, Exercise, autodiff_used, crashed_update_verdict, failed, parts_verdict, rng,
+from autograder.checks.framework import (Check, Exercise, autodiff_used, crashed_update_verdict, failed, parts_verdict, rng,
                               signature, update_verdict, verdict_for)
 from autograder.compare import as_array, as_series, mismatch
 from autograder.records import PASS, Tensor, Verdict

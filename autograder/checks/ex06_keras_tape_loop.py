@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from autograder import feedback, oracle
-from autograder.check import Check, Exercise, failed, parts_verdict, rng, signature
+from autograder.checks.framework import Check, Exercise, failed, parts_verdict, rng, signature
 from autograder.compare import Tolerance, as_array, as_series, mismatch
 from autograder.probes import Shipped
 from autograder.records import PASS, Probe, Tensor, Verdict

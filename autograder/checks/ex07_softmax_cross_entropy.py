@@ -11,7 +11,7 @@ from functools import partial
 import numpy as np
 
 from autograder import feedback, oracle
-from autograder.check import (Check, Exercise, Stop, arrays, declared, expect, parts_verdict, rng, signature,
+from autograder.checks.framework import (Check, Exercise, Stop, arrays, declared, expect, parts_verdict, rng, signature,
                               update_verdict, value_of, verdict_for)
 from autograder.compare import as_array, mismatch
 from autograder.records import PASS, Tensor, Verdict

@@ -28,6 +28,11 @@ def to_gradescope(report: Report) -> dict:
         "execution_time": round(report.seconds, 2),
         "tests": tests,
     }
-    if report.problems:
-        result["output"] = "\n".join(report.problems)
+    lines = list(report.problems)
+    if report.inputs:
+        from autograder.render.text import INPUTS_NOTE
+
+        lines.append(INPUTS_NOTE.format(seed=report.inputs))
+    if lines:
+        result["output"] = "\n".join(lines)
     return result

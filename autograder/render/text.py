@@ -6,6 +6,7 @@ from autograder.messages import MAX_MESSAGE, learner_text
 from autograder.records import Report, Status
 from autograder.render import fmt_points
 
+INPUTS_NOTE = "inputs drawn fresh for this grade: seed {seed} (`autograder grade --inputs-seed {seed}` replays it)"
 MARKS = {Status.PASS: "PASS", Status.PART: "PART", Status.FAIL: "FAIL"}
 
 
@@ -27,4 +28,6 @@ def render_text(report: Report, color: bool = False) -> str:
             if r.message and not r.passed:
                 lines.append(f"       {dim}{r.message}{reset}")
     lines.append(f"{bold}Total: {fmt_points(report.score)}/{fmt_points(report.max_score)} points{reset}")
+    if report.inputs:
+        lines.append(f"{dim}{INPUTS_NOTE.format(seed=report.inputs)}{reset}")
     return "\n".join(lines)
