@@ -59,6 +59,8 @@ class Learner:
     def __init__(self, sandbox):
         self._sandbox = sandbox
         self._memo: dict = {}
+        self._made_in: dict = {}  # key -> the child (sandbox.generation) that made the memoised outcome
+        self._last = b""  # the key of the latest call
 
     def call(self, function: str, *args, manual: bool = False, seconds: float | None = None,
              fresh: bool = False, returns: bool = True, spy: str = "", read: str = "",
@@ -71,7 +73,23 @@ class Learner:
         key = wire.dumps(request)
         if fresh or key not in self._memo:
             self._memo[key] = self._sandbox.call(request, seconds)
+            self._made_in[key] = getattr(self._sandbox, "generation", 0)  # InProcess: always the one kernel
+        self._last = key
         return self._memo[key]
+
+    def repeated(self, function: str, *args, **kwargs) -> tuple:
+        """Two executions of one call in the same child, to test determinism: the memoised one and one more.
+
+        The memoised run (made now if there is none) is reused only when the child that made it is
+        the one that makes the repeat: a repeat in a fresh child (after a crash) would hide state a
+        submission carries from call to call, such as a generator made at import.  A first run that
+        did not complete is kept: its failure is what the check reports, as before."""
+        first = self.call(function, *args, **kwargs)
+        made_in = self._made_in[self._last]
+        second = self.call(function, *args, fresh=True, **kwargs)
+        if first.status == "ok" and self._made_in[self._last] != made_in:
+            first, second = second, self.call(function, *args, fresh=True, **kwargs)
+        return first, second
 
 
 # ---------------------------------------------------------------------------------------------
