@@ -43,11 +43,11 @@ def per_exercise() -> None:
         in_checks = sum(r.seconds for r in report.results)
         full = "" if report.score == report.max_score else f"  (NOT FULL: {report.score}/{report.max_score})"
         print(f"{path.stem:24} {len(report.results):6d} {wall:7.2f} {in_checks:11.2f}{full}")
-    print(f"{'all six':24} {'':6} {total:7.2f}")
+    print(f"{'all exercises':24} {'':6} {total:7.2f}")
 
 
 def whole_submission(repeats: int) -> None:
-    """The full reference submission (all six files) graded one file at a time vs two side by side."""
+    """The full reference submission (every exercise file) graded one file at a time vs two side by side."""
     from autograder import api
 
     times: dict = {1: [], 2: []}
