@@ -162,11 +162,12 @@ def _zip_members(archive: zipfile.ZipFile) -> dict:
     return members
 
 
-def _manifest_bytes(read) -> bytes | None:
+def _folder_manifest(folder: Path) -> bytes | None:
+    """The ``autograder submit`` manifest in a student's folder, if there is one that can be read."""
     try:
-        return read()
+        return load.read_bytes(str(folder / submit.MANIFEST), submit.MAX_MANIFEST_BYTES + 1)
     except OSError:
-        return None  # a manifest that cannot be read is only missing information, the files are graded
+        return None  # none, or unreadable: only missing information, the files are graded either way
 
 
 def read_job(student: Student) -> Job:
@@ -180,9 +181,7 @@ def read_job(student: Student) -> Job:
             except OSError as exc:
                 data, problem = None, exc.strerror or str(exc)
             files.append((exercise, relative, data, problem))
-        manifest = student.path / submit.MANIFEST
-        raw = _manifest_bytes(lambda: load.read_bytes(str(manifest), submit.MAX_MANIFEST_BYTES + 1)) \
-            if manifest.exists() else None
+        raw = _folder_manifest(student.path)
         return Job(student.name, tuple(files), tuple(notes) + tuple(submit.manifest_notes(raw, files)))
     try:
         raw = load.read_bytes(str(student.path), 256 * 1024 * 1024)

@@ -23,6 +23,17 @@ def _limits(args):
         raise SystemExit(2) from None
 
 
+def _seed(text: str) -> int:
+    """--inputs-seed: a whole number >= 0 (numpy's seeds cannot be negative)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0 (the seed a report printed), got {text!r}")
+    return value
+
+
 def _inputs_seed(args) -> int:
     """The seed of the checks' inputs: --inputs-seed N replays a grade, --fresh-inputs draws a new one."""
     from autograder.checks.framework import fresh_inputs_seed
@@ -267,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     inputs.add_argument("--fresh-inputs", action="store_true",
                         help="draw every check's inputs from a new seed (printed, so the grade can be replayed): "
                              "answers stored in advance for the kit's public inputs then fail")
-    inputs.add_argument("--inputs-seed", type=int, metavar="N", help="draw the checks' inputs from seed N (replay)")
+    inputs.add_argument("--inputs-seed", type=_seed, metavar="N", help="draw the checks' inputs from seed N (replay)")
     _add_exercises_option(grade)
     _add_limit_options(grade)
     grade.set_defaults(handler=cmd_grade)

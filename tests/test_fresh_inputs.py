@@ -165,3 +165,11 @@ def test_batch_draws_a_seed_per_student_keeps_it_and_resumes(tmp_path):
         assert results["score"] == results["max_score"]
     batch.grade_class(root, out, Rubric.load(), Limits(), exercises=["ex01"], fresh_inputs=True)  # resumes
     assert {s: json.loads((out / s / batch.RECORD).read_text())["inputs"] for s in seeds} == seeds
+
+
+def test_a_bad_seed_is_a_usage_error_naming_the_option():
+    path = ROOT / "solutions" / "ex01_tape_basics.py"
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(path), "--inputs-seed", "-3"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2 and "--inputs-seed" in done.stderr and "'-3'" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

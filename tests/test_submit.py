@@ -139,3 +139,16 @@ def test_submit_through_the_cli(tmp_path):
     missing = cli("submit", str(folder), "--out", str(tmp_path / "t.zip"), "--exercises", "ex01,ex02")
     assert missing.returncode == 2 and "ex02_chain_rule.py (or .ipynb) is missing" in missing.stderr
     assert not (tmp_path / "t.zip").exists()
+
+
+def test_batch_reads_the_manifest_of_an_unpacked_submission_too(tmp_path):
+    folder = _folder(tmp_path, ["ex01_tape_basics"])
+    out = tmp_path / "s.zip"
+    submit.make_submission(folder, out, Rubric.load(), exercises=["ex01_tape_basics"])
+    unpacked = tmp_path / "class" / "cyd"
+    with zipfile.ZipFile(out) as archive:
+        archive.extractall(unpacked)
+    (unpacked / "ex01_tape_basics.py").write_bytes((unpacked / "ex01_tape_basics.py").read_bytes() + b"# later\n")
+    job = batch.read_job(batch.Student("cyd", unpacked))
+    assert any("packed by `autograder submit`" in n for n in job.notes), job.notes
+    assert any("ex01_tape_basics.py changed after the self-check" in n for n in job.notes), job.notes
