@@ -252,15 +252,35 @@ def grade_job(job: Job, rubric, limits, file_workers: int = 1, exercises=None) -
                                files=tuple(originals.get(Path(f).name, Path(f).name) for f in report.files))
 
 
-def _worker_started() -> None:
-    """A local worker process: die with the batch (a killed batch leaves no grader running), and start
-    the fork server now, so it imports TensorFlow while the first job travels here."""
+def _worker_started(batch_pid: int, fork_server_path: str) -> None:
+    """A local worker process: die with the batch (a killed batch leaves no grader running), and use
+    the batch's fork server (one for all workers: TensorFlow is imported once for learner code)."""
     from autograder import sandbox
-    from autograder.sandbox import forkserver
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    forkserver.die_with_parent()
+    _die_with(batch_pid)
+    sandbox.use_fork_server(fork_server_path)
     sandbox.warm_up()
+
+
+def _die_with(pid: int) -> None:
+    """Kill this process when ``pid`` ends.  A worker's parent is multiprocessing's fork server, not
+    the batch, so PR_SET_PDEATHSIG does not do it; and that fork server waits for its workers before
+    it exits, so without this a batch killed with SIGKILL would leave both running for ever."""
+    import signal
+    import select
+
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os.kill(os.getpid(), signal.SIGKILL)
+        return
+
+    def watch() -> None:
+        select.select([handle], [], [])  # readable once the process has ended
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="autograder-die-with-batch", daemon=True).start()
 
 
 def _grade_in_worker(job: Job, rubric, limits, file_workers: int, exercises):
@@ -436,7 +456,8 @@ def grade_class(root: Path, out: Path, rubric, limits, progress=None, workers: i
 
 
 def _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, finished, failed) -> None:
-    """Worker processes (spawned: each imports TensorFlow and starts its fork server once).
+    """Worker processes forked from a process that imported TensorFlow and the grader once, all
+    forking their children from one sandbox fork server.
 
     At most ``workers`` students are in flight, so when a worker process dies (the pool is then
     broken for every pending job) only those few are affected: they are retried once in a new pool,
@@ -444,6 +465,8 @@ def _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, fini
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
+
+    from autograder.sandbox.forkserver import ForkServer
 
     queue = list(todo)
     deaths: Counter = Counter()
@@ -455,34 +478,50 @@ def _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, fini
             failed(name, "the grading worker process died twice while grading this student")
         else:
             queue.insert(0, name)
-    context = multiprocessing.get_context("spawn")  # never fork this process (threads, its fork server)
-    while queue:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_started) as pool:
-            running = {}
-            broken = False
-            while (queue or running) and not broken:
-                while queue and len(running) < workers:
-                    name = queue.pop(0)
-                    running[pool.submit(_grade_in_worker, jobs[name], rubric, limits, file_workers, exercises)] = name
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    name = running.pop(future)
-                    try:
-                        report, error, seconds = future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        retry_or_fail(name)
-                        continue
-                    if report is None:
-                        failed(name, error)
-                    else:
-                        finished(name, report, error, seconds)
-            if broken:
-                lost = sorted({*running.values(), *(n for n in queue[:1] if deaths[n])})
-                print(f"autograder batch: a worker process died while grading {', '.join(lost)}; "
-                      "starting new workers and grading again", file=sys.stderr, flush=True)
-                for name in running.values():  # every job still in flight died with the pool
-                    retry_or_fail(name)
+
+    # Cold start is two TensorFlow imports side by side on two cores, whatever the number of workers:
+    # - the workers are forked from multiprocessing's fork server, a clean process that imports
+    #   TensorFlow and the grader once (no op runs there) -- a worker starts in a fraction of a
+    #   second instead of importing TensorFlow itself; this process is never forked (threads, children);
+    # - one sandbox fork server for all workers, listening in a folder only the grader can enter
+    #   (TemporaryDirectory makes it 0700); it stays a clean process of its own (python -P, cwd /).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["autograder.batch_preload"])
+    with tempfile.TemporaryDirectory(prefix="autograder-forkserver-") as private:
+        path = os.path.join(private, "socket")
+        server = ForkServer(listen=path)
+        try:
+            while queue:
+                with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_started,
+                                         initargs=(os.getpid(), path)) as pool:
+                    running = {}
+                    broken = False
+                    while (queue or running) and not broken:
+                        while queue and len(running) < workers:
+                            name = queue.pop(0)
+                            future = pool.submit(_grade_in_worker, jobs[name], rubric, limits, file_workers, exercises)
+                            running[future] = name
+                        done, _ = wait(running, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            name = running.pop(future)
+                            try:
+                                report, error, seconds = future.result()
+                            except BrokenProcessPool:
+                                broken = True
+                                retry_or_fail(name)
+                                continue
+                            if report is None:
+                                failed(name, error)
+                            else:
+                                finished(name, report, error, seconds)
+                    if broken:
+                        lost = sorted({*running.values(), *(n for n in queue[:1] if deaths[n])})
+                        print(f"autograder batch: a worker process died while grading {', '.join(lost)}; "
+                              "starting new workers and grading again", file=sys.stderr, flush=True)
+                        for name in running.values():  # every job still in flight died with the pool
+                            retry_or_fail(name)
+        finally:
+            server.close()
 
 
 def _run_dask(scheduler, todo, jobs, rubric, limits, exercises, finished) -> None:

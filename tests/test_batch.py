@@ -187,6 +187,13 @@ def test_a_batch_killed_with_sigkill_resumes_and_gives_the_same_gradebook(tmp_pa
     assert forced.returncode == 0 and "already graded" not in forced.stdout
 
 
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def test_a_worker_killed_mid_grade_is_retried_and_nobody_is_lost(tmp_path):
     root, out = tmp_path / "class", tmp_path / "out"
     for index in range(4):
@@ -194,14 +201,15 @@ def test_a_worker_killed_mid_grade_is_retried_and_nobody_is_lost(tmp_path):
         shutil.copy(SOLUTIONS / "ex03_gradient_check.py", root / f"s{index}" / "ex03_gradient_check.py")
     process = subprocess.Popen([sys.executable, "-m", "autograder.cli", "batch", str(root), "--out", str(out),
                                 "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # a worker process is a direct child of the batch; kill one once grading has begun
+    # a worker is a child of multiprocessing's fork server, itself a child of the batch (beside the
+    # sandbox's fork server and multiprocessing's resource tracker); kill one once grading has begun
     deadline = time.monotonic() + 300
     victim = None
     while victim is None and time.monotonic() < deadline:
         parents = proc.parent_map()
-        # a worker is a child of the batch with a child of its own (its fork server); multiprocessing's
-        # resource tracker is a child of the batch too, with none
-        workers = sorted({parent for parent in parents.values() if parents.get(parent) == process.pid})
+        spawners = {pid for pid, parent in parents.items() if parent == process.pid and b"multiprocessing.forkserver"
+                    in _command_line(pid)}
+        workers = sorted(pid for pid, parent in parents.items() if parent in spawners)
         if workers:
             victim = workers[0]
         time.sleep(0.05)

@@ -3,7 +3,8 @@
 Public surface (``from autograder import sandbox``): ``Sandbox`` (calls into one submission file,
 each answered by a child that may die without harm), ``Limits`` (its resource limits, checked when
 made), ``InProcess`` (the same interface over a notebook kernel's own functions, no isolation),
-``warm_up`` / ``shut_down`` / ``fork_server`` (the process-wide fork server), ``descendants`` and
+``warm_up`` / ``shut_down`` / ``fork_server`` / ``use_fork_server`` (the process-wide fork server,
+or one a batch's workers share), ``descendants`` and
 ``resident_bytes`` (what the tests and benchmarks look at from outside).
 
 Imports go one way, from the trusted side down to the operating system (A -> B: A imports B);
@@ -30,7 +31,7 @@ nothing here imports the grading modules (checks, oracle, compare), which the ch
     forkserver  forks children from a process that preloaded the child's imports (TensorFlow)
     client      Sandbox, Limits, InProcess, warm_up
 
-``python -m autograder.sandbox.forkserver FD`` and ``python -m autograder.sandbox.child FD PATH
+``python -m autograder.sandbox.forkserver FD [PATH]`` and ``python -m autograder.sandbox.child FD PATH
 MODULE SETTINGS`` are the two processes the client starts.  This package's own import pulls in
 nothing: the names above are looked up on first use (PEP 562), so the fork server, started
 as ``-m autograder.sandbox.forkserver``, holds no trusted-side code a child could use.
@@ -39,7 +40,7 @@ as ``-m autograder.sandbox.forkserver``, holds no trusted-side code a child coul
 import importlib
 
 _PUBLIC = {"InProcess": "client", "Limits": "client", "Sandbox": "client", "TEST_USER_NAMESPACE": "client",
-           "fork_server": "client", "shut_down": "client", "warm_up": "client",
+           "fork_server": "client", "shut_down": "client", "use_fork_server": "client", "warm_up": "client",
            "descendants": "proc", "kill_tree": "proc", "resident_bytes": "proc"}
 
 __all__ = sorted(_PUBLIC)

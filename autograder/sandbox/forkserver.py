@@ -6,6 +6,11 @@ fork if one has run, so the caller falls back to a fresh interpreter.  It is sta
 ``python -m autograder.sandbox.forkserver FD`` and speaks over a SOCK_SEQPACKET socket: one JSON
 request per packet, the session socket passed along as a file descriptor.
 
+One server can serve several grading processes (a batch's workers): started with ``listen=PATH``
+it also accepts connections on a SOCK_SEQPACKET socket at PATH (in a folder only the grader can
+enter), each connection a client of its own, answered in turn.  A batch then imports TensorFlow
+for learner code once, not once per worker.
+
 The server process imports sandbox.child (which preloads TensorFlow) only inside serve_forever;
 the client side needs nothing but sandbox.proc.
 """
@@ -14,10 +19,13 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import socket
+import struct
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from autograder.sandbox import proc
@@ -44,8 +52,10 @@ def _reply(sock, **message) -> None:
     sock.send(json.dumps(message).encode())
 
 
-def serve_forever(control: socket.socket) -> None:
+def serve_forever(control: socket.socket, listen: str | None = None) -> None:
     die_with_parent()
+    # listening before TensorFlow is imported: a worker may connect now and wait for its first answer
+    listener = _listen(listen) if listen else None
     from autograder.sandbox import child
 
     child.preload()  # imports TensorFlow, runs no op: every child forked from here has it
@@ -60,56 +70,89 @@ def serve_forever(control: socket.socket) -> None:
     proc.become_subreaper()
 
     statuses: dict = {}
-
-    def reap() -> None:
-        while True:
+    clients = [control]
+    while True:
+        waiting = clients + ([listener] if listener is not None else [])
+        for sock in select.select(waiting, [], [])[0]:
+            if sock is listener:
+                _accept(listener, clients)
+                continue
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
-            statuses[pid] = status
+                data, fds, _flags, _addr = socket.recv_fds(sock, 65536, 4)
+            except (OSError, ConnectionError):
+                data, fds = b"", []
+            if not data:
+                if sock is control:  # the grader that started this server is gone
+                    return
+                clients.remove(sock)
+                sock.close()
+                continue
+            _answer(sock, json.loads(data), fds, waiting, statuses, child)
 
+
+def _listen(path: str) -> socket.socket:
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(path)
+    listener.listen(64)
+    return listener
+
+
+def _accept(listener: socket.socket, clients: list) -> None:
+    try:
+        sock, _ = listener.accept()
+    except OSError:
+        return
+    # only the grader's own uid may ask for children (the folder already keeps others out)
+    _pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+    if uid != os.getuid():
+        sock.close()
+        return
+    clients.append(sock)
+
+
+def _reap(statuses: dict) -> None:
     while True:
         try:
-            data, fds, _flags, _addr = socket.recv_fds(control, 65536, 4)
-        except (OSError, ConnectionError):
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
             return
-        if not data:
+        if pid == 0:
             return
-        request = json.loads(data)
-        reap()
-        if request["op"] == "fork":
-            if tensorflow_has_run_an_op():
-                for fd in fds:
-                    os.close(fd)
-                _reply(control, error=FORK_REFUSED)
-                continue
-            pid = os.fork()
-            if pid == 0:  # the submission child
-                die_with_parent()
-                control.close()
-                code = 0
-                try:
-                    child.serve_fd(fds[0], request["path"], request["module"], request["settings"])
-                except BaseException:  # noqa: BLE001 - never return into the server's loop
-                    code = 70
-                finally:
-                    os._exit(code)
+        statuses[pid] = status
+
+
+def _answer(sock, request: dict, fds, server_sockets: list, statuses: dict, child) -> None:
+    _reap(statuses)
+    if request["op"] == "fork":
+        if tensorflow_has_run_an_op():
             for fd in fds:
                 os.close(fd)
-            _reply(control, pid=pid)
-        elif request["op"] == "status":
-            pid = int(request["pid"])
-            if pid not in statuses:
-                try:
-                    _, status = os.waitpid(pid, 0)
-                    statuses[pid] = status
-                except ChildProcessError:
-                    pass
-            status = statuses.pop(pid, None)
-            _reply(control, status=status)
+            _reply(sock, error=FORK_REFUSED)
+            return
+        pid = os.fork()
+        if pid == 0:  # the submission child
+            die_with_parent()
+            for other in server_sockets:  # the child holds none of the server's sockets
+                other.close()
+            code = 0
+            try:
+                child.serve_fd(fds[0], request["path"], request["module"], request["settings"])
+            except BaseException:  # noqa: BLE001 - never return into the server's loop
+                code = 70
+            finally:
+                os._exit(code)
+        for fd in fds:
+            os.close(fd)
+        _reply(sock, pid=pid)
+    elif request["op"] == "status":
+        pid = int(request["pid"])
+        if pid not in statuses:
+            try:
+                _, status = os.waitpid(pid, 0)
+                statuses[pid] = status
+            except ChildProcessError:
+                pass
+        _reply(sock, status=statuses.pop(pid, None))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,23 +166,50 @@ def _package_root() -> str:
 
 
 class ForkServer:
-    """Client for one fork-server process; thread-safe."""
+    """Client for one fork-server process; thread-safe.
 
-    def __init__(self) -> None:
+    ``ForkServer()`` starts a server (it dies with this process); ``listen=PATH`` lets other
+    processes of this uid use it too, through ``ForkServer.connect(PATH)``."""
+
+    def __init__(self, listen: str | None = None) -> None:
         self._lock = threading.Lock()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = proc.child_environment(os.environ, _package_root())
         # -P and cwd "/": nothing beside a submission or in the caller's folder (a json.py) is importable
         self.process = subprocess.Popen(
-            [sys.executable, "-P", "-m", "autograder.sandbox.forkserver", str(theirs.fileno())],
+            [sys.executable, "-P", "-m", "autograder.sandbox.forkserver", str(theirs.fileno()), *([listen] if listen else [])],
             pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, cwd="/",
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         self._sock = ours
+        self._pid = self.process.pid
+
+    @classmethod
+    def connect(cls, path: str, seconds: float = 60.0) -> "ForkServer":
+        """A client of the server listening at ``path`` (started by another process, which owns it).
+
+        The server listens a moment after it starts: until then, and for at most ``seconds``, retry."""
+        client = cls.__new__(cls)
+        client._lock = threading.Lock()
+        client.process = None
+        deadline = time.monotonic() + seconds
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                sock.connect(path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                sock.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        pid, _uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+        client._sock, client._pid = sock, pid
+        return client
 
     @property
     def pid(self) -> int:
-        return self.process.pid
+        return self._pid
 
     def _request(self, fds=(), **message) -> dict:
         with self._lock:
@@ -162,9 +232,10 @@ class ForkServer:
         try:
             self._sock.close()
         finally:
-            proc.kill_tree(self.process.pid)
-            self.process.wait(timeout=10)
+            if self.process is not None:  # a connected client leaves the server to its owner
+                proc.kill_tree(self.process.pid)
+                self.process.wait(timeout=10)
 
 
 if __name__ == "__main__":
-    serve_forever(socket.socket(fileno=int(sys.argv[1])))
+    serve_forever(socket.socket(fileno=int(sys.argv[1])), sys.argv[2] if len(sys.argv) > 2 else None)

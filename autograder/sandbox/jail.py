@@ -47,7 +47,7 @@ import time
 
 from autograder.sandbox import messages
 from autograder.sandbox.proc import (PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, kill_until_gone,
-                                     prctl)
+                                     prctl, stat_fields)
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -311,6 +311,27 @@ class Cgroup:
             except (OSError, ValueError):
                 continue
         return sorted(found)
+
+    def tree(self) -> set | None:
+        """Every process in the child's groups, zombies included, or None when that cannot be told
+        from the group alone (then scan /proc).  The member list leaves out a zombie, which may
+        still hand its parent a result; the pids controller counts each task until it is reaped, so
+        the list is complete only when pids.current equals its members' thread counts."""
+        pids_dir = next((d for d in self.dirs if os.path.exists(os.path.join(d, "pids.current"))), None)
+        if pids_dir is None:
+            return None
+        try:
+            tasks = int(_read(pids_dir, "pids.current"))
+            members = {int(p) for p in _read(pids_dir, "cgroup.procs").split()}
+        except (OSError, ValueError):
+            return None
+        threads = 0
+        for pid in members:
+            fields = stat_fields(pid)
+            if len(fields) < 18:
+                return None
+            threads += int(fields[17])  # num_threads
+        return members if threads == tasks else None
 
     def kill_all(self, seconds: float = 5.0) -> bool:
         """SIGKILL every process in the group until it is empty; True if it emptied."""
