@@ -463,8 +463,6 @@ def _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, fini
     broken for every pending job) only those few are affected: they are retried once in a new pool,
     and a student in flight at two deaths is recorded as failed."""
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
 
     from autograder.sandbox.forkserver import ForkServer
 
@@ -492,36 +490,47 @@ def _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, fini
         server = ForkServer(listen=path)
         try:
             while queue:
-                with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_started,
-                                         initargs=(os.getpid(), path)) as pool:
-                    running = {}
-                    broken = False
-                    while (queue or running) and not broken:
-                        while queue and len(running) < workers:
-                            name = queue.pop(0)
-                            future = pool.submit(_grade_in_worker, jobs[name], rubric, limits, file_workers, exercises)
-                            running[future] = name
-                        done, _ = wait(running, return_when=FIRST_COMPLETED)
-                        for future in done:
-                            name = running.pop(future)
-                            try:
-                                report, error, seconds = future.result()
-                            except BrokenProcessPool:
-                                broken = True
-                                retry_or_fail(name)
-                                continue
-                            if report is None:
-                                failed(name, error)
-                            else:
-                                finished(name, report, error, seconds)
-                    if broken:
-                        lost = sorted({*running.values(), *(n for n in queue[:1] if deaths[n])})
-                        print(f"autograder batch: a worker process died while grading {', '.join(lost)}; "
-                              "starting new workers and grading again", file=sys.stderr, flush=True)
-                        for name in running.values():  # every job still in flight died with the pool
-                            retry_or_fail(name)
+                lost = _one_pool(context, (os.getpid(), path), workers, queue, jobs,
+                                 (rubric, limits, file_workers, exercises), finished, failed)
+                if lost:
+                    shown = sorted({*lost, *(n for n in queue[:1] if deaths[n])})
+                    print(f"autograder batch: a worker process died while grading {', '.join(shown)}; "
+                          "starting new workers and grading again", file=sys.stderr, flush=True)
+                    for name in lost:
+                        retry_or_fail(name)
         finally:
             server.close()
+
+
+def _one_pool(context, initargs, workers, queue, jobs, settings, finished, failed) -> list:
+    """Grade from ``queue`` until it is empty or a worker dies; returns the students in flight at
+    the death (every job still running dies with the pool), [] if none died."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_started,
+                             initargs=initargs) as pool:
+        running = {}
+        while queue or running:
+            while queue and len(running) < workers:
+                name = queue.pop(0)
+                running[pool.submit(_grade_in_worker, jobs[name], *settings)] = name
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            lost = []
+            for future in done:
+                name = running.pop(future)
+                try:
+                    report, error, seconds = future.result()
+                except BrokenProcessPool:
+                    lost.append(name)
+                    continue
+                if report is None:
+                    failed(name, error)
+                else:
+                    finished(name, report, error, seconds)
+            if lost:
+                return lost + list(running.values())
+    return []
 
 
 def _run_dask(scheduler, todo, jobs, rubric, limits, exercises, finished) -> None:
