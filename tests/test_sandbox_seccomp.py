@@ -1,0 +1,176 @@
+"""The seccomp filter (sandbox.seccomp) itself, installed in a plain forked process: no mocks.
+
+Each test forks, installs the filter in the fork, makes real system calls there and sends back
+what it saw; the grading path (the child's jail) is covered by tests/hostile/seccomp_escape.py and
+the Seccomp probe in tests/test_sandbox_userns.py.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import json
+import os
+import signal
+import struct
+
+import pytest
+
+from autograder.sandbox import messages, seccomp
+
+pytestmark = pytest.mark.skipif(seccomp.machine() not in seccomp.SYSCALLS, reason="no table for this architecture")
+
+NR = seccomp.SYSCALLS.get(seccomp.machine(), {})
+CLONE_NEWUSER = 0x10000000
+SIGCHLD = 17
+
+
+def in_filtered_fork(body, install: bool = True):
+    """Run ``body()`` in a fork (after installing the filter); its JSON result, or ('signal', N)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read)
+            from autograder.sandbox.proc import PR_SET_NO_NEW_PRIVS, prctl
+
+            prctl(PR_SET_NO_NEW_PRIVS, 1)
+            result = {"installed": seccomp.install() if install else "not asked"}
+            result.update(body())
+            os.write(write, json.dumps(result).encode())
+        except BaseException as exc:  # noqa: BLE001 - the parent shows it
+            os.write(write, json.dumps({"error": repr(exc)}).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    data = b""
+    while chunk := os.read(read, 65536):
+        data += chunk
+    os.close(read)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        return ("signal", os.WTERMSIG(status))
+    result = json.loads(data)
+    assert "error" not in result, result["error"]
+    return result
+
+
+def raw(name, *args):
+    """syscall(NR[name], *args) -> (result, errno)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    ctypes.set_errno(0)
+    result = libc.syscall(ctypes.c_long(NR[name]), *[ctypes.c_long(a) for a in args])
+    return result, ctypes.get_errno()
+
+
+def test_the_program_is_well_formed():
+    for arch in seccomp.SYSCALLS:
+        code = seccomp.program(arch)
+        assert len(code) % 8 == 0 and len(code) // 8 < 4096  # BPF_MAXINSNS
+        assert set(seccomp.DENIED) >= {"ptrace", "bpf", "io_uring_setup", "unshare", "mount", "keyctl"}
+        # every jump lands inside the program, and the program ends in a return
+        count = len(code) // 8
+        for i in range(count):
+            op, jt, jf, _k = struct.unpack_from("=HBBI", code, 8 * i)
+            if op & 0x07 == 0x05:
+                assert i + 1 + max(jt, jf) < count
+        assert struct.unpack_from("=HBBI", code, 8 * (count - 1))[0] == seccomp.BPF_RET_K
+
+
+def test_denied_calls_fail_with_eperm_and_clone3_with_enosys():
+    def body():
+        seen = {"mode": seccomp.mode()}
+        seen["unshare"] = raw("unshare", CLONE_NEWUSER)
+        seen["clone_newuser"] = raw("clone", CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0)
+        seen["clone3"] = raw("clone3", 0, 0)
+        seen["ptrace_traceme"] = raw("ptrace", 0, 0, 0, 0)  # PTRACE_TRACEME: allowed without the filter
+        seen["keyctl"] = raw("keyctl", 0, -3, 0)  # KEYCTL_GET_KEYRING_ID of the session keyring
+        seen["io_uring_setup"] = raw("io_uring_setup", 1, 0)
+        seen["bpf"] = raw("bpf", 0, 0, 0)
+        seen["mount"] = raw("mount", 0, 0, 0, 0, 0)
+        seen["personality_addr_no_randomize"] = raw("personality", 0x0040000)
+        seen["personality_query"] = raw("personality", 0xFFFFFFFF)
+        if seccomp.machine() == "x86_64":
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.syscall.restype = ctypes.c_long
+            ctypes.set_errno(0)
+            seen["x32_getpid"] = (libc.syscall(ctypes.c_long(seccomp.X32_SYSCALL_BIT | 39)), ctypes.get_errno())
+        return seen
+
+    seen = in_filtered_fork(body)
+    assert seen["installed"] is None, seen["installed"]
+    assert seen["mode"] == 2
+    for name in ("unshare", "clone_newuser", "ptrace_traceme", "keyctl", "io_uring_setup", "bpf", "mount",
+                 "personality_addr_no_randomize"):
+        assert seen[name] == [-1, errno.EPERM], (name, seen[name])
+    assert seen["clone3"] == [-1, errno.ENOSYS]
+    assert seen["personality_query"][0] >= 0
+    if "x32_getpid" in seen:
+        assert seen["x32_getpid"] == [-1, errno.EPERM]
+
+
+def test_without_the_filter_the_same_calls_are_not_refused_so():
+    """The calls above are refused by the filter, not by the machine: unfiltered they answer otherwise."""
+    def body():
+        return {"ptrace_traceme": raw("ptrace", 0, 0, 0, 0), "clone3": raw("clone3", 0, 0),
+                "keyctl": raw("keyctl", 0, -3, 0)}
+
+    seen = in_filtered_fork(body, install=False)
+    assert seen["ptrace_traceme"][0] == 0
+    assert seen["clone3"][1] == errno.EINVAL  # a NULL struct clone_args of size 0
+    assert seen["keyctl"][0] > 0
+
+
+def test_what_a_submission_needs_still_works():
+    def body():
+        import threading
+
+        import numpy as np
+
+        seen = {"getpid": os.getpid() > 0}
+        box = []
+        thread = threading.Thread(target=lambda: box.append(sum(range(10))))  # pthread_create: clone3, then clone
+        thread.start()
+        thread.join()
+        seen["thread"] = box == [45]
+        a = np.arange(12.0).reshape(3, 4)
+        seen["numpy"] = float((a @ a.T).trace())
+        child = os.fork()  # plain fork: clone without namespace flags
+        if child == 0:
+            os._exit(7)
+        _, status = os.waitpid(child, 0)
+        seen["fork"] = os.WEXITSTATUS(status)
+        with open("/proc/self/status") as handle:
+            seen["read_file"] = "Seccomp" in handle.read()
+        return seen
+
+    seen = in_filtered_fork(body)
+    assert seen["installed"] is None
+    assert seen["getpid"] and seen["thread"] and seen["read_file"]
+    assert seen["numpy"] == 506.0  # the sum of the squares of 0..11
+    assert seen["fork"] == 7
+
+
+def _int80_getpid() -> int:
+    """getpid through the i386 ABI (int 0x80, eax=20), from a page of machine code."""
+    import mmap
+
+    page = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    page.write(bytes([0xB8, 20, 0, 0, 0, 0xCD, 0x80, 0xC3]))  # mov eax, 20; int 0x80; ret
+    address = ctypes.addressof(ctypes.c_char.from_buffer(page))
+    return ctypes.CFUNCTYPE(ctypes.c_int)(address)()
+
+
+@pytest.mark.skipif(seccomp.machine() != "x86_64", reason="the i386 ABI is an x86_64 matter")
+def test_another_abi_kills_the_process():
+    plain = in_filtered_fork(lambda: {"pid": _int80_getpid()}, install=False)
+    if plain == ("signal", signal.SIGSEGV) or not isinstance(plain, dict):
+        pytest.skip("this kernel has no i386 emulation")
+    assert plain["pid"] > 0
+    assert in_filtered_fork(lambda: {"pid": _int80_getpid()}) == ("signal", signal.SIGSYS)
+
+
+def test_an_unknown_architecture_is_a_warning():
+    warning = seccomp.install("riscv64")  # returns before any system call
+    assert warning == messages.NO_SECCOMP.format(reason=messages.SECCOMP_UNKNOWN_ARCH.format(arch="riscv64"))
