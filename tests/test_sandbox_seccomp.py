@@ -11,6 +11,7 @@ import ctypes
 import errno
 import json
 import os
+import re
 import signal
 import struct
 
@@ -76,6 +77,74 @@ def test_the_program_is_well_formed():
             if op & 0x07 == 0x05:
                 assert i + 1 + max(jt, jf) < count
         assert struct.unpack_from("=HBBI", code, 8 * (count - 1))[0] == seccomp.BPF_RET_K
+
+
+def run_program(code: bytes, arch: int, nr: int, arg0: int = 0) -> int:
+    """Classic BPF as the kernel runs it, for the instructions the filter uses: the action it returns."""
+    data = struct.pack("=iIQ6Q", nr, arch, 0, arg0, 0, 0, 0, 0, 0)
+    pc, a, steps = 0, 0, 0
+    while True:
+        op, jt, jf, k = struct.unpack_from("=HBBI", code, 8 * pc)
+        steps += 1
+        if op == seccomp.BPF_LD_W_ABS:
+            a = struct.unpack_from("=I", data, k)[0]
+            pc += 1
+        elif op in (seccomp.BPF_JEQ_K, seccomp.BPF_JGE_K, seccomp.BPF_JSET_K):
+            taken = {seccomp.BPF_JEQ_K: a == k, seccomp.BPF_JGE_K: a >= k, seccomp.BPF_JSET_K: a & k != 0}[op]
+            pc += 1 + (jt if taken else jf)
+        elif op == seccomp.BPF_RET_K:
+            return k, steps
+        else:
+            raise AssertionError(f"unexpected instruction {op:#x} at {pc}")
+
+
+@pytest.mark.parametrize("arch", sorted(seccomp.SYSCALLS))
+def test_the_program_decides_every_system_call_as_the_tables_say(arch):
+    code, table, audit = seccomp.program(arch), seccomp.SYSCALLS[arch], seccomp.AUDIT_ARCH[arch]
+    eperm = seccomp.SECCOMP_RET_ERRNO | errno.EPERM
+    denied = {table[name] for name in seccomp.DENIED if name in table}
+    assert len(denied) == len([n for n in seccomp.DENIED if n in table]), "two names share a number"
+    longest = 0
+    for nr in range(1024):
+        action, steps = run_program(code, audit, nr)
+        longest = max(longest, steps)
+        if nr in denied:
+            assert action == eperm, (arch, nr)
+        elif nr == table["clone3"]:
+            assert action == seccomp.SECCOMP_RET_ERRNO | errno.ENOSYS
+        elif nr == table["personality"]:
+            assert action == seccomp.SECCOMP_RET_ALLOW  # personality(0)
+        else:
+            assert action == seccomp.SECCOMP_RET_ALLOW, (arch, nr)
+    assert longest < 20, "a binary search, not one comparison per denied call"
+    clone = table["clone"]
+    assert run_program(code, audit, clone, SIGCHLD)[0] == seccomp.SECCOMP_RET_ALLOW
+    assert run_program(code, audit, clone, 0x003D0F00)[0] == seccomp.SECCOMP_RET_ALLOW  # pthread_create's flags
+    for flag in (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000):
+        assert run_program(code, audit, clone, flag | SIGCHLD)[0] == eperm, hex(flag)
+    for persona in seccomp.PERSONAS:
+        assert run_program(code, audit, table["personality"], persona)[0] == seccomp.SECCOMP_RET_ALLOW
+    assert run_program(code, audit, table["personality"], 0x0040000)[0] == eperm  # ADDR_NO_RANDOMIZE
+    assert run_program(code, 0x40000003, table["clone"])[0] == seccomp.SECCOMP_RET_KILL_PROCESS  # i386
+    if arch == "x86_64":
+        assert run_program(code, audit, seccomp.X32_SYSCALL_BIT | 39)[0] == eperm
+
+
+def test_the_tables_match_the_kernel_headers():
+    """Where this machine has the kernel's headers, every number in the tables is the header's."""
+    headers = {"x86_64": "/usr/include/x86_64-linux-gnu/asm/unistd_64.h", "aarch64": "/usr/include/asm-generic/unistd.h"}
+    checked = 0
+    for arch, header in headers.items():
+        if not os.path.exists(header):
+            continue
+        text = open(header).read()
+        for name, nr in seccomp.SYSCALLS[arch].items():
+            found = re.search(rf"#define __NR(?:3264)?_{name}\s+(\d+)\b", text)
+            if found:
+                assert int(found.group(1)) == nr, (arch, name, nr, found.group(1))
+                checked += 1
+    if not checked:
+        pytest.skip("no kernel headers on this machine")
 
 
 def test_denied_calls_fail_with_eperm_and_clone3_with_enosys():

@@ -130,10 +130,41 @@ def _ret(value: int) -> bytes:
     return _stmt(BPF_RET_K, value)
 
 
-def program(arch: str) -> bytes:
-    """The filter for ``arch`` ('x86_64' or 'aarch64'): struct sock_filter instructions, 8 bytes each."""
+def _blocks(arch: str) -> dict:
+    """What each special system call does, as a block of instructions that ends in a return (A = nr)."""
     table = SYSCALLS[arch]
     eperm, enosys = SECCOMP_RET_ERRNO | errno.EPERM, SECCOMP_RET_ERRNO | errno.ENOSYS
+    blocks = {table[name]: [_ret(eperm)] for name in DENIED if name in table}
+    # clone: refused with any namespace flag
+    blocks[table["clone"]] = [_stmt(BPF_LD_W_ABS, ARG0_LOW),
+                              _jump(BPF_JSET_K, CLONE_NAMESPACES, 0, 1),
+                              _ret(eperm),
+                              _ret(SECCOMP_RET_ALLOW)]
+    # personality: only the default personas (and the query)
+    blocks[table["personality"]] = ([_stmt(BPF_LD_W_ABS, ARG0_LOW)]
+                                    + [_jump(BPF_JEQ_K, persona, len(PERSONAS) - i, 0) for i, persona in enumerate(PERSONAS)]
+                                    + [_ret(eperm), _ret(SECCOMP_RET_ALLOW)])
+    # clone3: its flags are behind a pointer; ENOSYS makes glibc fall back to clone
+    blocks[table["clone3"]] = [_ret(enosys)]
+    return blocks
+
+
+def _search(entries: list) -> list:
+    """A binary search over (nr, block) sorted by nr, each path ending in a return: a few comparisons
+    per system call instead of one per denied call.  Every jump is forward and short (< 256)."""
+    if len(entries) <= 4:
+        code = []
+        for nr, block in entries:
+            code += [_jump(BPF_JEQ_K, nr, 0, len(block))] + block
+        return code + [_ret(SECCOMP_RET_ALLOW)]
+    middle = len(entries) // 2
+    below, above = _search(entries[:middle]), _search(entries[middle:])
+    assert len(below) < 256, "a classic BPF jump offset is 8 bits"
+    return [_jump(BPF_JGE_K, entries[middle][0], len(below), 0)] + below + above
+
+
+def program(arch: str) -> bytes:
+    """The filter for ``arch`` ('x86_64' or 'aarch64'): struct sock_filter instructions, 8 bytes each."""
     code = [
         _stmt(BPF_LD_W_ABS, ARCH),
         _jump(BPF_JEQ_K, AUDIT_ARCH[arch], 1, 0),
@@ -141,25 +172,8 @@ def program(arch: str) -> bytes:
         _stmt(BPF_LD_W_ABS, NR),
     ]
     if arch == "x86_64":  # the x32 ABI: the same calls under other numbers
-        code += [_jump(BPF_JGE_K, X32_SYSCALL_BIT, 0, 1), _ret(eperm)]
-    # clone: refused with any namespace flag; the block ends in a return either way (A is overwritten)
-    code += [_jump(BPF_JEQ_K, table["clone"], 0, 4),
-             _stmt(BPF_LD_W_ABS, ARG0_LOW),
-             _jump(BPF_JSET_K, CLONE_NAMESPACES, 0, 1),
-             _ret(eperm),
-             _ret(SECCOMP_RET_ALLOW)]
-    # personality: only the default personas (and the query)
-    code.append(_jump(BPF_JEQ_K, table["personality"], 0, len(PERSONAS) + 3))
-    code.append(_stmt(BPF_LD_W_ABS, ARG0_LOW))
-    for i, persona in enumerate(PERSONAS):
-        code.append(_jump(BPF_JEQ_K, persona, len(PERSONAS) - i, 0))
-    code += [_ret(eperm), _ret(SECCOMP_RET_ALLOW)]
-    # clone3: its flags are behind a pointer; ENOSYS makes glibc fall back to clone
-    code += [_jump(BPF_JEQ_K, table["clone3"], 0, 1), _ret(enosys)]
-    for name in DENIED:
-        if name in table:
-            code += [_jump(BPF_JEQ_K, table[name], 0, 1), _ret(eperm)]
-    code.append(_ret(SECCOMP_RET_ALLOW))
+        code += [_jump(BPF_JGE_K, X32_SYSCALL_BIT, 0, 1), _ret(SECCOMP_RET_ERRNO | errno.EPERM)]
+    code += _search(sorted(_blocks(arch).items()))
     return b"".join(code)
 
 
@@ -172,6 +186,10 @@ _libc.syscall.restype = ctypes.c_long
 _libc.prctl.restype = ctypes.c_int
 
 
+# built once at import (the fork server imports this module), so a child only installs it
+_PROGRAM = program(machine()) if machine() in SYSCALLS else None
+
+
 def install(arch: str | None = None) -> str | None:
     """Install the filter on every thread of this process; None, or a warning saying why it is not there.
 
@@ -180,7 +198,7 @@ def install(arch: str | None = None) -> str | None:
     arch = arch or machine()
     if arch not in SYSCALLS:
         return messages.NO_SECCOMP.format(reason=messages.SECCOMP_UNKNOWN_ARCH.format(arch=arch))
-    code = program(arch)
+    code = _PROGRAM if arch == machine() and _PROGRAM else program(arch)
     buffer = ctypes.create_string_buffer(code, len(code))
     prog = _SockFprog(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))
     result = _libc.syscall(ctypes.c_long(SYSCALLS[arch]["seccomp"]), ctypes.c_long(SECCOMP_SET_MODE_FILTER),
