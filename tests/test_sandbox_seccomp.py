@@ -2,7 +2,8 @@
 
 Each test forks, installs the filter in the fork, makes real system calls there and sends back
 what it saw; the grading path (the child's jail) is covered by tests/hostile/seccomp_escape.py and
-the Seccomp probe in tests/test_sandbox_userns.py.
+the Seccomp probe in tests/test_sandbox_userns.py; the fallback without namespaces is reached for real
+by grading from a process that is itself under the filter (so unshare fails).
 """
 
 from __future__ import annotations
@@ -243,3 +244,37 @@ def test_another_abi_kills_the_process():
 def test_an_unknown_architecture_is_a_warning():
     warning = seccomp.install("riscv64")  # returns before any system call
     assert warning == messages.NO_SECCOMP.format(reason=messages.SECCOMP_UNKNOWN_ARCH.format(arch="riscv64"))
+
+
+PROBE = '''
+def grad_of_square(w0):
+    status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines() if ":" in line)
+    return (float(status["Seccomp"]), float(status["Seccomp_filters"]), float(status["NoNewPrivs"]))
+'''
+
+
+def test_the_fallback_without_namespaces_installs_the_filter_too(tmp_path):
+    """A grader whose own process refuses unshare (it runs under this very filter) gets children in
+    jail._unjailed: they are not in their own namespaces (the NOT_JAILED warning says so), yet they set
+    no_new_privs and stack a filter of their own."""
+    from autograder import sandbox
+    from autograder.records import Call
+    from autograder.sandbox import messages as said
+
+    target = tmp_path / "ex01_tape_basics.py"
+    target.write_text(PROBE)
+
+    def body():
+        with sandbox.Sandbox(str(target), "ex01_tape_basics", sandbox.Limits(), server=None) as box:
+            outcome = box.call(Call("grad_of_square", (1.0,)))
+            notes = list(box.notes)
+        return {"status": outcome.status, "value": outcome.value, "message": outcome.message, "notes": notes}
+
+    seen = in_filtered_fork(body)
+    assert seen["installed"] is None
+    assert seen["status"] == "ok", seen
+    assert any(note.startswith(said.NOT_JAILED) for note in seen["notes"]), seen["notes"]
+    assert not any(note.startswith(said.NOT_FILTERED) for note in seen["notes"]), seen["notes"]
+    mode, filters, no_new_privs = seen["value"]
+    assert mode == 2 and no_new_privs == 1
+    assert filters == 2, "the grader's filter, inherited, and the child's own"
