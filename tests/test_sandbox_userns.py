@@ -24,9 +24,10 @@ from test_isolation import LIMITS, assert_contained
 HOSTILE = Path(__file__).parent / "hostile"
 # signal the parent and everyone, escape with CLONE_PARENT, outlive the child, write to the kit,
 # read a classmate's file and the kit, reach the network, flood and fork-bomb the process table,
-# exhaust resident and unaccounted (memfd) memory
+# exhaust resident and unaccounted (memfd) memory, make the system calls the seccomp filter refuses
 REPRESENTATIVE = ["kills_everyone", "clone_parent_escape", "daemon_outlives", "writes_everywhere",
-                  "reads_other_files", "network_probe", "process_flood", "fork_bomb", "memory_bomb", "memfd_bomb"]
+                  "reads_other_files", "network_probe", "process_flood", "fork_bomb", "memory_bomb", "memfd_bomb",
+                  "seccomp_escape"]
 
 PROBE = '''
 import os
@@ -37,7 +38,7 @@ def grad_of_square(w0):
     uid_map = [float(n) for n in open("/proc/self/uid_map").read().split()]
     return (*uid_map, float(int(status["CapEff"], 16)), float(int(status["CapBnd"], 16)),
             float(status["NoNewPrivs"]), float(os.stat("/proc/self/ns/user").st_ino), float(os.getpid()),
-            float(os.getuid()))
+            float(os.getuid()), float(status["Seccomp"]))
 '''
 
 
@@ -63,23 +64,28 @@ def test_the_probe_sees_the_root_path_without_the_setting(tmp_path, monkeypatch)
     if os.geteuid() != 0:
         pytest.skip("needs root")
     monkeypatch.delenv(sandbox.TEST_USER_NAMESPACE, raising=False)
-    value, _ = probe(tmp_path)
-    *uid_map, _cap_eff, _cap_bnd, _no_new_privs, user_ns, _pid, uid = value
+    value, notes = probe(tmp_path)
+    *uid_map, _cap_eff, _cap_bnd, no_new_privs, user_ns, _pid, uid, seccomp = value
     assert uid_map != [0.0, 0.0, 1.0]  # the machine's own map: every uid
     assert user_ns == os.stat("/proc/self/ns/user").st_ino
     assert uid >= 1_200_000  # jail.UID_BASE: a slot uid
+    assert no_new_privs == 1
+    assert seccomp == 2, "the child runs under a seccomp filter"
+    assert not any(note.startswith(said.NOT_FILTERED) for note in notes), notes
 
 
 def test_the_user_namespace_path_is_taken(tmp_path, user_namespace):
     value, notes = probe(tmp_path)
-    *uid_map, cap_eff, cap_bnd, no_new_privs, user_ns, pid, uid = value
+    *uid_map, cap_eff, cap_bnd, no_new_privs, user_ns, pid, uid, seccomp = value
     assert uid_map == [0.0, 0.0, 1.0], "the child's user namespace maps only the grader's uid, to itself"
     assert user_ns != os.stat("/proc/self/ns/user").st_ino, "the child is in a user namespace of its own"
     assert cap_eff == 0 and cap_bnd == 0, "the capabilities the namespace gave were dropped for good"
     assert no_new_privs == 1
     assert pid == 1, "the submission is PID 1 of its own PID namespace"
     assert uid == 0
+    assert seccomp == 2, "the child runs under a seccomp filter (mode 2: filter)"
     assert not any(note.startswith(said.NOT_JAILED) for note in notes), notes
+    assert not any(note.startswith(said.NOT_FILTERED) for note in notes), notes
 
 
 def test_the_pids_limit_holds_in_the_user_namespace(tmp_path, user_namespace):

@@ -16,7 +16,8 @@ nothing here imports the grading modules (checks, oracle, compare), which the ch
     forkserver  -> child (only in the server process), proc, messages
     child       -> jail, wire, proc, messages; autograder.records, autograder.messages,
                    autograder.probes (plain modules it needs, imported before the kit is hidden)
-    jail        -> proc, messages
+    jail        -> seccomp, proc, messages
+    seccomp     -> messages
     wire        -> autograder.records
     proc        -> (nothing of the kit)
     messages    -> (nothing)
@@ -26,6 +27,7 @@ nothing here imports the grading modules (checks, oracle, compare), which the ch
     messages    every text the sandbox shows: templates the tests import
     wire        the framed JSON format that crosses the process boundary
     jail        namespaces, pivot_root, cgroups, uid slots
+    seccomp     the system call filter jail installs last (classic BPF through seccomp(2))
     child       the untrusted side: serve_fd (its entry point) jails the process, imports the
                 file and answers calls; importing it has no side effect
     forkserver  forks children from a process that preloaded the child's imports (TensorFlow)

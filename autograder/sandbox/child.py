@@ -669,7 +669,8 @@ def isolate(limits: dict, keep_fds: tuple = (), report=None) -> tuple[str, list[
 
     Past this point the process has its own PID, mount, network and IPC namespaces, sees only its
     own copy of the submission and the Python install (read-only), is in its own memory and pids
-    cgroup and, as root, runs as a uid no other live child has.  The caller's process stays
+    cgroup and, as root, runs as a uid no other live child has, under the seccomp filter
+    (sandbox.seccomp: nothing after this point mounts or unshares).  The caller's process stays
     outside as a relay and never returns from here."""
     path, missing = jail.enter(limits, keep_fds, report)
     # the pids cgroup is the real bound; this also holds where there is none (not for uid 0, which

@@ -1,7 +1,7 @@
 """The operating system's part of the sandbox: namespaces, a private root, cgroups, unique uids.
 
 Nothing here imports TensorFlow or learner code, so both sides can import it (it needs only
-sandbox.proc and sandbox.messages).  The trusted side
+sandbox.proc, sandbox.seccomp and sandbox.messages).  The trusted side
 uses ``Cgroup``, ``UidSlot`` and ``prepare_scratch``; the child calls ``enter`` right after it is
 forked (still root, before any learner code), and ``enter`` returns only inside the jail:
 
@@ -16,7 +16,13 @@ forked (still root, before any learner code), and ``enter`` returns only inside 
 - a memory cgroup (tmpfs, memfd and shm pages are charged to it, unlike RSS) and a pids cgroup,
   created and removed by the trusted side, which the child cannot leave;
 - as root, a uid/gid that no other live child shares; without root, a user namespace whose
-  capabilities are dropped once the mounts are made.
+  capabilities are dropped once the mounts are made;
+- no_new_privs, then, as the very last step (nothing after it mounts, unshares or changes uid),
+  a seccomp filter (sandbox.seccomp) that answers EPERM to the system calls no submission needs:
+  ptrace and reading other processes' memory, bpf, perf_event_open, userfaultfd, the keyring,
+  io_uring, unshare/setns and clone with a namespace flag (clone3: ENOSYS), every mount call,
+  kexec, modules, the clock, reboot and the like.  The fallback without namespaces sets
+  no_new_privs and installs it too.
 
 The user-namespace path also runs as root when the settings ask for it (``user_namespace``, set
 by the trusted side from AUTOGRADER_TEST_USER_NAMESPACE=1): the tests use it to run hostile files
@@ -45,7 +51,7 @@ import sys
 import tempfile
 import time
 
-from autograder.sandbox import messages
+from autograder.sandbox import messages, seccomp
 from autograder.sandbox.proc import (PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_SET_PDEATHSIG, kill_until_gone,
                                      prctl, stat_fields)
 
@@ -573,7 +579,18 @@ def enter(settings: dict, keep_fds: tuple, report=None) -> tuple[str, list[str]]
         finally:
             os._exit(71)
     os.environ.update(HOME=WORKDIR, TMPDIR=WORKDIR, TEMP=WORKDIR, TMP=WORKDIR)
+    _filter(warnings)  # the last step: after every mount, the uid change or capability drop, no_new_privs
     return os.path.join(SUBMISSION_DIR, f"{module}.py"), warnings
+
+
+def _filter(warnings: list[str]) -> None:
+    """Install the seccomp filter (sandbox.seccomp); a warning if it cannot be, never silence."""
+    try:
+        missing = seccomp.install()
+    except Exception as exc:  # noqa: BLE001 - a filter that cannot be built is a warning like any other
+        missing = messages.NO_SECCOMP.format(reason=f"{type(exc).__name__}: {exc}")
+    if missing:
+        warnings.append(missing)
 
 
 def _unjailed(settings: dict, warnings: list[str]) -> tuple[str, list[str]]:
@@ -586,8 +603,11 @@ def _unjailed(settings: dict, warnings: list[str]) -> tuple[str, list[str]]:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-        prctl(PR_SET_NO_NEW_PRIVS, 1)
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     os.chdir(workdir)
     os.environ.update(HOME=workdir, TMPDIR=workdir, TEMP=workdir, TMP=workdir)
+    if prctl(PR_SET_NO_NEW_PRIVS, 1) == 0:  # any process may set it; the filter needs it
+        _filter(warnings)
+    else:
+        warnings.append(messages.NO_SECCOMP.format(reason=messages.SECCOMP_NO_NEW_PRIVS))
     return path, warnings

@@ -58,3 +58,9 @@ NO_NETWORK_NAMESPACE = "no network namespace ({reason}): the submission can use 
 NO_CGROUP = ("no memory cgroup ({reason}): memory outside the resident set "
              "(tmpfs, memfd, shared memory) is not limited, only resident memory is watched")
 CGROUP_NOT_JOINED = "could not join the memory/pids cgroup ({reason}): memory is watched by RSS only"
+NOT_FILTERED = "no seccomp filter"  # prefix of the warning
+NO_SECCOMP = (NOT_FILTERED + " ({reason}): the submission can make system calls the jail means to refuse "
+              "(ptrace, io_uring, bpf, new namespaces, mounts)")
+SECCOMP_UNKNOWN_ARCH = "no system call table for the {arch} architecture"
+SECCOMP_THREAD = "thread {tid} could not be synchronised"
+SECCOMP_NO_NEW_PRIVS = "no_new_privs could not be set"
