@@ -225,8 +225,12 @@ class ShmemWatch:
 
     Pages of such an object that a process also has mapped and touched are in its resident set as
     well: they count twice (an overcount only; the kit's solutions hold none).  A live process of
-    the tree whose /proc entries cannot be read raises ``Unwatchable``.
+    the tree whose /proc entries cannot be read (a non-dumpable process, which an unprivileged
+    grader may not inspect) counts what it was last seen holding, and once that has happened in
+    ``DENIED_POLLS`` polls (a process is denied for a moment while it execs) raises ``Unwatchable``.
     """
+
+    DENIED_POLLS = 5
 
     MAPS_EVERY = 0.25
     MAPS_BUDGET = 0.003
@@ -240,6 +244,8 @@ class ShmemWatch:
         self._maps: dict = {}  # pid -> (when read, {(dev, inode): bytes})
         self._exact = os.geteuid() == 0  # following map_files links needs CAP_SYS_ADMIN or CHECKPOINT_RESTORE
         self._jailed = False
+        self._held: dict = {}  # pid -> {(dev, inode): bytes} of its unnamed open files, last seen
+        self._denials: dict = {}  # pid -> polls in which its /proc entries could not be read
 
     def scratch_bytes(self):
         """(bytes used on the child's scratch tmpfs, its device); (0, None) if it is not there.
@@ -260,12 +266,20 @@ class ShmemWatch:
 
     def bytes(self, tree) -> int:
         total, scratch_dev = self.scratch_bytes()
-        held: set = set()
-        for pid in tree:
-            total += self._open_files(pid, scratch_dev, held)
+        self._denied_now: set = set()
         live = set(tree)
-        for pid in [p for p in self._maps if p not in live]:
-            del self._maps[pid]
+        for cache in (self._maps, self._held, self._denials):
+            for pid in [p for p in cache if p not in live]:
+                del cache[pid]
+        for pid in tree:
+            try:
+                self._held[pid] = self._open_files(pid, scratch_dev)
+            except PermissionError:
+                self._deny(pid)
+        held: dict = {}
+        for files in self._held.values():
+            held.update(files)
+        total += sum(held.values())
         if self._shm_tag is not None:
             now = time.monotonic()
             stop = now + self.MAPS_BUDGET
@@ -275,7 +289,11 @@ class ShmemWatch:
                     continue
                 if pid in self._maps and now - self._maps[pid][0] < self.MAPS_EVERY:
                     break  # the rest were read more recently still
-                self._maps[pid] = (now, self._mapped(pid))
+                try:
+                    self._maps[pid] = (now, self._mapped(pid))
+                except PermissionError:
+                    self._deny(pid)
+                    self._maps[pid] = (now, self._maps.get(pid, (0.0, {}))[1])
             counted: dict = {}
             for _, objects in self._maps.values():
                 for key, size in objects.items():
@@ -284,41 +302,42 @@ class ShmemWatch:
             total += sum(counted.values())
         return total
 
-    @staticmethod
-    def _denied(pid: int, exc: OSError) -> bool:
-        return isinstance(exc, PermissionError) and alive(pid)
+    def _deny(self, pid: int) -> None:
+        if alive(pid) and pid not in self._denied_now:
+            self._denied_now.add(pid)
+            self._denials[pid] = self._denials.get(pid, 0) + 1
+            if self._denials[pid] >= self.DENIED_POLLS:
+                raise Unwatchable(pid)
 
-    def _open_files(self, pid: int, scratch_dev, held: set) -> int:
+    def _open_files(self, pid: int, scratch_dev) -> dict:
+        """{(dev, inode): bytes} of the unnamed regular files ``pid`` holds open; raises PermissionError."""
         folder = f"/proc/{pid}/fd"
         try:
             names = os.listdir(folder)
-        except OSError as exc:
-            if self._denied(pid, exc):
-                raise Unwatchable(pid) from exc
-            return 0
-        total = 0
+        except PermissionError:
+            raise
+        except OSError:
+            return {}
+        found = {}
         for name in names:
             try:
                 info = os.stat(f"{folder}/{name}")
-            except OSError as exc:
-                if self._denied(pid, exc):
-                    raise Unwatchable(pid) from exc
+            except PermissionError:
+                raise
+            except OSError:
                 continue
             if info.st_nlink or not (info.st_mode & 0o170000 == 0o100000) or info.st_dev == scratch_dev:
                 continue  # a named file, not a regular file, or on the scratch tmpfs (counted by statvfs)
-            key = (info.st_dev, info.st_ino)
-            if key not in held:
-                held.add(key)
-                total += info.st_blocks * 512
-        return total
+            found[(info.st_dev, info.st_ino)] = info.st_blocks * 512
+        return found
 
     def _mapped(self, pid: int) -> dict:
         try:
             with open(f"/proc/{pid}/maps", "rb") as handle:
                 data = handle.read()
-        except OSError as exc:
-            if self._denied(pid, exc):
-                raise Unwatchable(pid) from exc
+        except PermissionError:
+            raise
+        except OSError:
             return {}
         found: dict = {}
         if self._shm_tag not in data:
