@@ -57,7 +57,7 @@ class Limits:
     call_seconds: float = 60.0  # wall clock for one call (training calls included)
     import_seconds: float = 120.0  # starting a child and importing the file (a spawned child imports TensorFlow)
     submission_seconds: float = 600.0  # wall clock for all the calls into one file
-    memory_bytes: int = 2 * 1024**3  # resident memory of the child and its descendants
+    memory_bytes: int = 2 * 1024**3  # memory of the child and its descendants (cgroup, or the watch without one)
     file_bytes: int = 64 * 1024**2  # largest file (learner stdout included) the child may write
     cpu_seconds: int = 1200
 

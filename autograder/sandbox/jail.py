@@ -9,12 +9,12 @@ forked (still root, before any learner code), and ``enter`` returns only inside 
   kills everything left in the namespace, clone(CLONE_PARENT) from it fails, orphans stay inside,
   and no process of the grader (or of another child) is visible or can be signalled;
 - its own mount namespace with a new root: the Python/TensorFlow install read-only, its own copy
-  of the submission read-only, size-limited private tmpfs for /tmp (its working directory) and
-  /dev/shm, a fresh /proc; nothing of other students, --out, the kit's solutions, tests and
+  of the submission read-only, one private tmpfs sized to the memory limit for both /tmp (its
+  working directory) and /dev/shm (``_scratch_tmpfs``), a fresh /proc; nothing of other students, --out, the kit's solutions, tests and
   grading modules, or the caller's folders;
 - its own network (empty: no interfaces but a downed loopback) and IPC namespaces;
 - a memory cgroup (tmpfs, memfd and shm pages are charged to it, unlike RSS) and a pids cgroup,
-  created and removed by the trusted side, which the child cannot leave;
+  created and removed by the trusted side, which the child cannot leave (without one, see below);
 - as root, a uid/gid that no other live child shares; without root, a user namespace whose
   capabilities are dropped once the mounts are made.
 
@@ -22,8 +22,22 @@ The user-namespace path also runs as root when the settings ask for it (``user_n
 by the trusted side from AUTOGRADER_TEST_USER_NAMESPACE=1): the tests use it to run hostile files
 through that path on a machine where only root can run the kit's Python.  The grader's uid is then
 mapped to itself (0 to 0) instead of switching to the slot uid (still taken, for the fallback
-without namespaces); cgroups still apply, since the grader can make them.  A real unprivileged grader usually has no cgroup (unless one is delegated to it): it gets
-the NO_CGROUP warning and resident memory is watched instead.  Only cgroup v1 has been exercised
+without namespaces); cgroups still apply, since the grader can make them, unless
+AUTOGRADER_TEST_NO_CGROUP=1 too (the trusted side then makes none, as for a grader that has none).
+
+A real unprivileged grader usually has no cgroup (unless one is delegated to it): it gets the
+NO_CGROUP warning, and memory is watched from outside instead of refused (sandbox.proc.ShmemWatch,
+every 50 ms): resident memory, plus the scratch tmpfs (statvfs through the relay's root, which is
+the jail's), plus unnamed files held open (memfds) and shmem mapped with its fd closed.  What the
+watch cannot see is refused or bounded here where the kernel allows it (``_bound_kernel_memory``,
+only without a cgroup): no user namespace can be made inside the child's (so no tmpfs of its own),
+SysV shared memory is at most 16 MB (an unprivileged grader cannot set that one: a warning), and
+RLIMIT_NOFILE is 1024 (sandbox.child), which bounds the fd scan and the memfds in flight over a
+unix socket.  What remains: memory allocated and freed between two polls, memfds in flight (up to
+1024 of at most the file limit each), kernel memory, shmem mapped only in part with its fd closed
+(an unprivileged grader counts the mapped part), and, as root without a cgroup, a nested user
+namespace's own tmpfs.  tests/test_sandbox_nocgroup.py runs this path as root; tests/
+test_unprivileged.py runs it as nobody (tools/as_unprivileged.sh).  Only cgroup v1 has been exercised
 (the machine the kit is developed on mounts v1); the v2 code follows the kernel's documentation
 and is untested.
 
