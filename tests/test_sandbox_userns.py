@@ -4,8 +4,9 @@ AUTOGRADER_TEST_USER_NAMESPACE=1 makes the child unshare a user namespace of the
 instead of switching to a slot uid (sandbox.jail).  First a probe proves the path is really taken
 (an own user namespace mapping only uid 0, no capabilities left, no_new_privs), then a
 representative set of hostile files is graded through it and must be contained exactly as in
-test_isolation.py.  cgroups still apply here (the grader is root): what a grader without them
-relies on (RLIMIT_NPROC, the resident-memory watch) is not covered by this file.
+test_isolation.py.  cgroups still apply here (the grader is root): the memory watch of a grader
+without them is in test_sandbox_nocgroup.py (AUTOGRADER_TEST_NO_CGROUP=1), and the real
+unprivileged run, RLIMIT_NPROC included, in test_unprivileged.py.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ as ``-m autograder.sandbox.forkserver``, holds no trusted-side code a child coul
 import importlib
 
 _PUBLIC = {"InProcess": "client", "Limits": "client", "Sandbox": "client", "TEST_USER_NAMESPACE": "client",
+           "TEST_NO_CGROUP": "client",
            "fork_server": "client", "shut_down": "client", "use_fork_server": "client", "warm_up": "client",
            "descendants": "proc", "kill_tree": "proc", "resident_bytes": "proc"}
 

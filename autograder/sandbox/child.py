@@ -621,6 +621,7 @@ def run_call(module, call: records.Call) -> records.Outcome:
 
 
 _limits: dict = {}
+OPEN_FILES = 1024  # RLIMIT_NOFILE of a jailed child
 
 
 def _apply_limits(limits: dict) -> None:
@@ -675,7 +676,9 @@ def isolate(limits: dict, keep_fds: tuple = (), report=None) -> tuple[str, list[
     path, missing = jail.enter(limits, keep_fds, report)
     # the pids cgroup is the real bound; this also holds where there is none (not for uid 0, which
     # the kernel exempts: a user namespace of root's, as in the tests, relies on the cgroup)
-    proc.set_rlimits(processes=int(limits.get("processes", 256)))
+    # open files: bounds the memory watch's scan of /proc/PID/fd, and the memfds a process may
+    # have in flight over a unix socket (the kernel counts those against the sender's limit)
+    proc.set_rlimits(processes=int(limits.get("processes", 256)), open_files=OPEN_FILES)
     return path, missing
 
 

@@ -26,13 +26,16 @@ from dataclasses import dataclass
 from autograder import records
 from autograder.sandbox import jail, wire
 from autograder.sandbox import messages as said
-from autograder.sandbox.proc import (child_environment, children_activity, descendants, kill_tree, parent_map,
-                                     resident_bytes, stat_fields)
+from autograder.sandbox.proc import (ShmemWatch, Unwatchable, child_environment, children_activity, descendants,
+                                     kill_tree, parent_map, resident_bytes, stat_fields)
 
 # For the tests only: "1" runs every child through the jail's user-namespace path (the one an
 # unprivileged grader takes) even as root, so that path is exercised on a machine where only root
 # can run the kit's Python.  Read when a child starts.  See sandbox.jail.
 TEST_USER_NAMESPACE = "AUTOGRADER_TEST_USER_NAMESPACE"
+# For the tests only: "1" makes no cgroup for a child, as for an unprivileged grader that has none,
+# so the memory watch of that path (sandbox.proc.ShmemWatch) is exercised as root.  Read when a child starts.
+TEST_NO_CGROUP = "AUTOGRADER_TEST_NO_CGROUP"
 
 # (field, smallest, largest): a limit outside its range is a mistake (a unit slip, a sign), never a wish
 _LIMIT_RANGES = (
@@ -54,7 +57,7 @@ class Limits:
     call_seconds: float = 60.0  # wall clock for one call (training calls included)
     import_seconds: float = 120.0  # starting a child and importing the file (a spawned child imports TensorFlow)
     submission_seconds: float = 600.0  # wall clock for all the calls into one file
-    memory_bytes: int = 2 * 1024**3  # resident memory of the child and its descendants
+    memory_bytes: int = 2 * 1024**3  # memory of the child and its descendants (cgroup, or the watch without one)
     file_bytes: int = 64 * 1024**2  # largest file (learner stdout included) the child may write
     cpu_seconds: int = 1200
 
@@ -168,6 +171,7 @@ class Sandbox:
         self._buffer = b""
         self._scratch = None
         self._cgroup = None
+        self._shmem = None  # a ShmemWatch when the child has no memory cgroup
         self._slot = None
         self._import_failure: records.Outcome | None = None
         self._spent = 0.0
@@ -185,7 +189,7 @@ class Sandbox:
 
         source = jail.read_submission(self.path, self._source)
         self._scratch = jail.prepare_scratch(self.module_name, source)
-        self._cgroup = jail.Cgroup(self.limits.memory_bytes, 256)
+        self._cgroup = jail.Cgroup(self.limits.memory_bytes, 256, made=os.environ.get(TEST_NO_CGROUP) != "1")
         self._note(self._cgroup.warning)
         self._slot = jail.UidSlot()
         if os.geteuid() == 0 and self._slot.uid is None:
@@ -199,6 +203,7 @@ class Sandbox:
         if self._server is not None:
             try:
                 self._pid = self._server.fork(child_fd, self.path, self.module_name, settings)
+                self._watch_shmem()
                 return
             except (RuntimeError, ConnectionError, OSError) as exc:
                 self._note(said.FORK_SERVER_UNAVAILABLE.format(error=exc))
@@ -213,6 +218,11 @@ class Sandbox:
             pass_fds=[child_fd], env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         self._pid = self._popen.pid
+        self._watch_shmem()
+
+    def _watch_shmem(self) -> None:
+        """Without a memory cgroup, what the child holds outside its resident set is counted too."""
+        self._shmem = None if self._cgroup.dirs else ShmemWatch(self._pid, jail.WORKDIR)
 
     def _start(self, budget: float | None = None) -> records.Outcome:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -270,7 +280,7 @@ class Sandbox:
 
     def _stop(self) -> None:
         pid, sock = self._pid, self._sock
-        self._pid = self._sock = self._worker = None
+        self._pid = self._sock = self._worker = self._shmem = None
         self._in_cgroup = False
         if pid is not None:
             kill_tree(pid)
@@ -445,7 +455,13 @@ class Sandbox:
                 return self._death(what)
             if self._cgroup is not None and self._cgroup.oom_killed():
                 return self._memory(what)
-            used = resident_bytes([self._pid, *descendants(self._pid)])
+            tree = [self._pid, *descendants(self._pid)]
+            used = resident_bytes(tree)
+            if self._shmem is not None:
+                try:
+                    used += self._shmem.bytes(tree)
+                except Unwatchable:  # a process that hides its memory from the watch is stopped as over it
+                    return self._memory(what)
             if used > self.limits.memory_bytes:
                 return self._memory(what)
             if time.monotonic() > deadline:

@@ -9,12 +9,12 @@ forked (still root, before any learner code), and ``enter`` returns only inside 
   kills everything left in the namespace, clone(CLONE_PARENT) from it fails, orphans stay inside,
   and no process of the grader (or of another child) is visible or can be signalled;
 - its own mount namespace with a new root: the Python/TensorFlow install read-only, its own copy
-  of the submission read-only, size-limited private tmpfs for /tmp (its working directory) and
-  /dev/shm, a fresh /proc; nothing of other students, --out, the kit's solutions, tests and
+  of the submission read-only, one private tmpfs sized to the memory limit for both /tmp (its
+  working directory) and /dev/shm (``_scratch_tmpfs``), a fresh /proc; nothing of other students, --out, the kit's solutions, tests and
   grading modules, or the caller's folders;
 - its own network (empty: no interfaces but a downed loopback) and IPC namespaces;
 - a memory cgroup (tmpfs, memfd and shm pages are charged to it, unlike RSS) and a pids cgroup,
-  created and removed by the trusted side, which the child cannot leave;
+  created and removed by the trusted side, which the child cannot leave (without one, see below);
 - as root, a uid/gid that no other live child shares; without root, a user namespace whose
   capabilities are dropped once the mounts are made;
 - no_new_privs, then, as the very last step (nothing after it mounts, unshares or changes uid),
@@ -28,8 +28,22 @@ The user-namespace path also runs as root when the settings ask for it (``user_n
 by the trusted side from AUTOGRADER_TEST_USER_NAMESPACE=1): the tests use it to run hostile files
 through that path on a machine where only root can run the kit's Python.  The grader's uid is then
 mapped to itself (0 to 0) instead of switching to the slot uid (still taken, for the fallback
-without namespaces); cgroups still apply, since the grader can make them.  A real unprivileged grader usually has no cgroup (unless one is delegated to it): it gets
-the NO_CGROUP warning and resident memory is watched instead.  Only cgroup v1 has been exercised
+without namespaces); cgroups still apply, since the grader can make them, unless
+AUTOGRADER_TEST_NO_CGROUP=1 too (the trusted side then makes none, as for a grader that has none).
+
+A real unprivileged grader usually has no cgroup (unless one is delegated to it): it gets the
+NO_CGROUP warning, and memory is watched from outside instead of refused (sandbox.proc.ShmemWatch,
+every 50 ms): resident memory, plus the scratch tmpfs (statvfs through the relay's root, which is
+the jail's), plus unnamed files held open (memfds) and shmem mapped with its fd closed.  What the
+watch cannot see is refused or bounded here where the kernel allows it (``_bound_kernel_memory``,
+only without a cgroup): no user namespace can be made inside the child's (so no tmpfs of its own),
+SysV shared memory is at most 16 MB (an unprivileged grader cannot set that one: a warning), and
+RLIMIT_NOFILE is 1024 (sandbox.child), which bounds the fd scan and the memfds in flight over a
+unix socket.  What remains: memory allocated and freed between two polls, memfds in flight (up to
+1024 of at most the file limit each), kernel memory, shmem mapped only in part with its fd closed
+(an unprivileged grader counts the mapped part), and, as root without a cgroup, a nested user
+namespace's own tmpfs.  tests/test_sandbox_nocgroup.py runs this path as root; tests/
+test_unprivileged.py runs it as nobody (tools/as_unprivileged.sh).  Only cgroup v1 has been exercised
 (the machine the kit is developed on mounts v1); the v2 code follows the kernel's documentation
 and is untested.
 
@@ -223,12 +237,14 @@ class Cgroup:
 
     V1 = "/sys/fs/cgroup"
 
-    def __init__(self, memory_bytes: int, processes: int) -> None:
+    def __init__(self, memory_bytes: int, processes: int, made: bool = True) -> None:
         self.dirs: list[str] = []  # the child joins each by writing to cgroup.procs
         self.version = None
         self.warning = None
         name = f"child-{os.getpid()}-{secrets.token_hex(4)}"
         try:
+            if not made:  # the tests' AUTOGRADER_TEST_NO_CGROUP=1: as for a grader that has none
+                raise OSError(errno.EPERM, "none made: AUTOGRADER_TEST_NO_CGROUP=1")
             if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
                 self._make_v2(name, memory_bytes, processes)
             elif os.path.exists("/sys/fs/cgroup/memory/memory.limit_in_bytes"):
@@ -427,6 +443,47 @@ def _bind(source: str, root: str, writable: bool = False) -> None:
         _read_only(target)
 
 
+def _scratch_tmpfs(root: str, size: int) -> None:
+    """One tmpfs of ``size`` bytes for both /tmp (the working directory) and /dev/shm.
+
+    Together they never hold more than the memory limit, and the trusted side reads the whole of
+    it with one statvfs (without a memory cgroup it adds that to the resident memory it watches).
+    Mounted on a staging folder, its two subfolders bound into place, the staging mount detached:
+    neither folder shows the other."""
+    staging = root + "/.scratch"
+    os.mkdir(staging, 0o700)
+    _mount("tmpfs", staging, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=0755")
+    for name, target, noexec in (("tmp", root + WORKDIR, 0), ("shm", root + "/dev/shm", MS_NOEXEC)):
+        os.mkdir(f"{staging}/{name}")
+        os.chmod(f"{staging}/{name}", 0o1777)
+        os.makedirs(target, exist_ok=True)
+        _mount(f"{staging}/{name}", target, None, MS_BIND)
+        if noexec:
+            _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV | noexec)
+    _check(_libc.umount2(os.fsencode(staging), MNT_DETACH), "detach the staging tmpfs")
+    os.rmdir(staging)
+
+
+def _bound_kernel_memory(user_namespace: bool) -> list[str]:
+    """Without a memory cgroup: memory the trusted side's watch cannot see from outside is refused.
+
+    SysV shared memory not mapped by any process is at most 16 MB (kernel.shmall of the child's
+    own IPC namespace); in a user namespace, no nested one can be made (user.max_user_namespaces of
+    the child's namespace, checked on every creation below it), so no process of the child can
+    mount a tmpfs of its own.  Called while the child still has its capabilities; a setting the
+    kernel refuses (one older than per-namespace sysctls) is a warning."""
+    settings = [("kernel/shmall", 16 * 1024**2 // os.sysconf("SC_PAGE_SIZE"))]
+    if user_namespace:
+        settings.append(("user/max_user_namespaces", 0))
+    warnings = []
+    for name, value in settings:
+        try:
+            _write("/proc/sys", name, value)
+        except OSError as exc:
+            warnings.append(messages.NO_SYSCTL.format(name=name.replace("/", "."), reason=exc.strerror or exc))
+    return warnings
+
+
 def _build_root(scratch: str, memory_bytes: int, hidden: list[str]) -> None:
     root = os.path.join(scratch, "root")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we mount reaches the grader's namespace
@@ -443,16 +500,12 @@ def _build_root(scratch: str, memory_bytes: int, hidden: list[str]) -> None:
         target = root + folder
         if os.path.isdir(target):
             _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k,mode=0555")
-    size = max(64 * 1024**2, int(memory_bytes))  # the memory cgroup is the real bound; this one is per mount
     os.makedirs(root + "/dev", exist_ok=True)
     _mount("tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
     for name in DEVICES:
         if os.path.exists(f"/dev/{name}"):
             _bind(f"/dev/{name}", root, writable=True)
-    os.makedirs(root + "/dev/shm")
-    _mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={size},mode=1777")
-    os.makedirs(root + WORKDIR, exist_ok=True)
-    _mount("tmpfs", root + WORKDIR, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+    _scratch_tmpfs(root, max(64 * 1024**2, int(memory_bytes)))
     os.makedirs(root + SUBMISSION_DIR)
     _mount(os.path.join(scratch, "source"), root + SUBMISSION_DIR, None, MS_BIND)
     _read_only(root + SUBMISSION_DIR)
@@ -559,6 +612,8 @@ def enter(settings: dict, keep_fds: tuple, report=None) -> tuple[str, list[str]]
     try:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         _build_root(scratch, int(settings.get("memory_bytes", 2 * 1024**3)), list(settings.get("hidden", ())))
+        if not settings.get("cgroups"):
+            warnings += _bound_kernel_memory(not root)
         if root:
             uid = int(settings["uid"])
             os.setgroups([])

@@ -55,8 +55,9 @@ NOT_JAILED_AS_ROOT = "root dropped to an unprivileged uid"
 NOT_JAILED_AS_USER = "the grading user"
 USER_NAMESPACE_MAP = NOT_JAILED + " (user namespace map: {reason})"
 NO_NETWORK_NAMESPACE = "no network namespace ({reason}): the submission can use the network"
-NO_CGROUP = ("no memory cgroup ({reason}): memory outside the resident set "
-             "(tmpfs, memfd, shared memory) is not limited, only resident memory is watched")
+NO_CGROUP = ("no memory cgroup ({reason}): memory is watched from outside every 50 ms (resident memory, "
+             "its tmpfs, memfds and shared memory), not refused by the kernel")
+NO_SYSCTL = "could not set {name} in the child's namespaces ({reason}): memory it holds there is not watched"
 CGROUP_NOT_JOINED = "could not join the memory/pids cgroup ({reason}): memory is watched by RSS only"
 NOT_FILTERED = "no seccomp filter"  # prefix of the warning
 NO_SECCOMP = (NOT_FILTERED + " ({reason}): the submission can make system calls the jail means to refuse "
