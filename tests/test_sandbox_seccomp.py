@@ -159,6 +159,7 @@ def test_denied_calls_fail_with_eperm_and_clone3_with_enosys():
         seen["io_uring_setup"] = raw("io_uring_setup", 1, 0)
         seen["bpf"] = raw("bpf", 0, 0, 0)
         seen["mount"] = raw("mount", 0, 0, 0, 0, 0)
+        seen["shmget"] = raw("shmget", 0, 1 << 20, 0o1600)  # IPC_PRIVATE, IPC_CREAT
         seen["personality_addr_no_randomize"] = raw("personality", 0x0040000)
         seen["personality_query"] = raw("personality", 0xFFFFFFFF)
         if seccomp.machine() == "x86_64":
@@ -172,7 +173,7 @@ def test_denied_calls_fail_with_eperm_and_clone3_with_enosys():
     assert seen["installed"] is None, seen["installed"]
     assert seen["mode"] == 2
     for name in ("unshare", "clone_newuser", "ptrace_traceme", "keyctl", "io_uring_setup", "bpf", "mount",
-                 "personality_addr_no_randomize"):
+                 "shmget", "personality_addr_no_randomize"):
         assert seen[name] == [-1, errno.EPERM], (name, seen[name])
     assert seen["clone3"] == [-1, errno.ENOSYS]
     assert seen["personality_query"][0] >= 0
@@ -183,13 +184,17 @@ def test_denied_calls_fail_with_eperm_and_clone3_with_enosys():
 def test_without_the_filter_the_same_calls_are_not_refused_so():
     """The calls above are refused by the filter, not by the machine: unfiltered they answer otherwise."""
     def body():
-        return {"ptrace_traceme": raw("ptrace", 0, 0, 0, 0), "clone3": raw("clone3", 0, 0),
-                "keyctl": raw("keyctl", 0, -3, 0)}
+        seen = {"ptrace_traceme": raw("ptrace", 0, 0, 0, 0), "clone3": raw("clone3", 0, 0),
+                "keyctl": raw("keyctl", 0, -3, 0), "shmget": raw("shmget", 0, 1 << 20, 0o1600)}
+        if seen["shmget"][0] >= 0:
+            raw("shmctl", seen["shmget"][0], 0, 0)  # IPC_RMID: leave no segment behind
+        return seen
 
     seen = in_filtered_fork(body, install=False)
     assert seen["ptrace_traceme"][0] == 0
     assert seen["clone3"][1] == errno.EINVAL  # a NULL struct clone_args of size 0
     assert seen["keyctl"][0] > 0
+    assert seen["shmget"][0] >= 0
 
 
 def test_what_a_submission_needs_still_works():

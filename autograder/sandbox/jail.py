@@ -36,13 +36,11 @@ NO_CGROUP warning, and memory is watched from outside instead of refused (sandbo
 every 50 ms): resident memory, plus the scratch tmpfs (statvfs through the relay's root, which is
 the jail's), plus unnamed files held open (memfds) and shmem mapped with its fd closed.  What the
 watch cannot see is refused or bounded here where the kernel allows it (``_bound_kernel_memory``,
-only without a cgroup): no user namespace can be made inside the child's (so no tmpfs of its own),
-SysV shared memory is at most 16 MB (an unprivileged grader cannot set that one: a warning), and
-RLIMIT_NOFILE is 1024 (sandbox.child), which bounds the fd scan and the memfds in flight over a
+only without a cgroup, and by the seccomp filter): no user namespace can be made inside the child's
+(so no tmpfs of its own), SysV shared memory is refused (shmget), and RLIMIT_NOFILE is 1024 (sandbox.child), which bounds the fd scan and the memfds in flight over a
 unix socket.  What remains: memory allocated and freed between two polls, memfds in flight (up to
 1024 of at most the file limit each), kernel memory, shmem mapped only in part with its fd closed
-(an unprivileged grader counts the mapped part), and, as root without a cgroup, a nested user
-namespace's own tmpfs.  tests/test_sandbox_nocgroup.py runs this path as root; tests/
+(an unprivileged grader counts the mapped part).  tests/test_sandbox_nocgroup.py runs this path as root; tests/
 test_unprivileged.py runs it as nobody (tools/as_unprivileged.sh).  Only cgroup v1 has been exercised
 (the machine the kit is developed on mounts v1); the v2 code follows the kernel's documentation
 and is untested.
@@ -467,14 +465,12 @@ def _scratch_tmpfs(root: str, size: int) -> None:
 def _bound_kernel_memory(user_namespace: bool) -> list[str]:
     """Without a memory cgroup: memory the trusted side's watch cannot see from outside is refused.
 
-    SysV shared memory not mapped by any process is at most 16 MB (kernel.shmall of the child's
-    own IPC namespace); in a user namespace, no nested one can be made (user.max_user_namespaces of
-    the child's namespace, checked on every creation below it), so no process of the child can
-    mount a tmpfs of its own.  Called while the child still has its capabilities; a setting the
+    In a user namespace, no nested one can be made (user.max_user_namespaces of the child's
+    namespace, checked on every creation below it), so no process of the child can mount a tmpfs
+    of its own; the seccomp filter refuses new namespaces too, and SysV shared memory (shmget),
+    whose unmapped segments no watch could see.  Called while the child still has its capabilities; a setting the
     kernel refuses (one older than per-namespace sysctls) is a warning."""
-    settings = [("kernel/shmall", 16 * 1024**2 // os.sysconf("SC_PAGE_SIZE"))]
-    if user_namespace:
-        settings.append(("user/max_user_namespaces", 0))
+    settings = [("user/max_user_namespaces", 0)] if user_namespace else []
     warnings = []
     for name, value in settings:
         try:
