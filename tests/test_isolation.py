@@ -306,6 +306,13 @@ def test_killing_the_grader_leaves_no_server_or_child(tmp_path):
     alive = [pid for pid in family if Path(f"/proc/{pid}").exists()
              and Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"]
     assert not alive, f"processes outlived the grader: {alive}"
+    # its child's scratch folder could not be removed by the killed grader: the next grader does it
+    left = list(Path(tempfile.gettempdir()).glob(f"autograder-child-*-{grader.pid}-*"))
+    assert left, "the killed grader left no scratch folder (the name no longer carries its pid?)"
+    solution = Path(__file__).resolve().parent.parent / "solutions" / "ex01_tape_basics.py"
+    subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(solution)],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+    assert not [p for p in left if p.exists()], "the next grader did not remove the killed grader's folder"
 
 
 @pytest.mark.parametrize("name, reason", [

@@ -151,8 +151,10 @@ def prepare_scratch(module_name: str, source: bytes) -> str:
     """A private folder (0700, owned by the grader) holding source/<module>.py and an empty root/.
 
     The child mounts its new root over root/ inside its own mount namespace, so nothing it writes
-    lands here; the trusted side removes the folder after the child is gone."""
-    scratch = tempfile.mkdtemp(prefix="autograder-child-")
+    lands here; the trusted side removes the folder after the child is gone.  A grader killed with
+    SIGKILL cannot: its folders are named after it, and the next grader removes them."""
+    _sweep_scratch_once()
+    scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{_pid_namespace()}-{os.getpid()}-")
     os.mkdir(os.path.join(scratch, "source"), 0o755)
     os.mkdir(os.path.join(scratch, "root"), 0o755)
     target = os.path.join(scratch, "source", f"{module_name}.py")
@@ -166,6 +168,45 @@ def prepare_scratch(module_name: str, source: bytes) -> str:
 def remove_scratch(scratch: str | None) -> None:
     if scratch:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+SCRATCH_PREFIX = "autograder-child-"  # then the grader's pid namespace, its pid, mkdtemp's letters
+_swept = False
+
+
+def _pid_namespace() -> int:
+    try:
+        return os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return 0
+
+
+def _sweep_scratch_once() -> None:
+    """Remove the scratch folders of graders that are gone (killed before they could), once per
+    process.  Only this uid's folders, made in this PID namespace (so the pid in the name is one we
+    can look up), whose grader no longer runs."""
+    global _swept
+    if _swept:
+        return
+    _swept = True
+    folder = tempfile.gettempdir()
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    ours = str(_pid_namespace())
+    for name in names:
+        parts = name[len(SCRATCH_PREFIX):].split("-")
+        if not name.startswith(SCRATCH_PREFIX) or len(parts) != 3 or parts[0] != ours or not parts[1].isdigit():
+            continue
+        path = os.path.join(folder, name)
+        try:
+            if os.lstat(path).st_uid != os.geteuid() or not stat.S_ISDIR(os.lstat(path).st_mode):
+                continue
+        except OSError:
+            continue
+        if not os.path.exists(f"/proc/{parts[1]}"):
+            remove_scratch(path)
 
 
 issued: list[int] = []  # every uid handed out by this process (the tests check none is still in use)
