@@ -209,7 +209,9 @@ def test_a_worker_killed_mid_grade_is_retried_and_nobody_is_lost(tmp_path):
         parents = proc.parent_map()
         spawners = {pid for pid, parent in parents.items() if parent == process.pid and b"multiprocessing.forkserver"
                     in _command_line(pid)}
-        workers = sorted(pid for pid, parent in parents.items() if parent in spawners)
+        # forked from it, so with its command line (what its import runs, e.g. ldconfig, has another)
+        workers = sorted(pid for pid, parent in parents.items()
+                         if parent in spawners and b"multiprocessing.forkserver" in _command_line(pid))
         if workers:
             victim = workers[0]
         time.sleep(0.05)
