@@ -259,7 +259,11 @@ def _worker_started(batch_pid: int, fork_server_path: str) -> None:
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     _die_with(batch_pid)
-    sandbox.use_fork_server(fork_server_path)
+    try:
+        sandbox.use_fork_server(fork_server_path)
+    except OSError as exc:  # the shared server is gone: this worker starts one of its own (slower, still right)
+        print(f"autograder batch: worker {os.getpid()}: the shared fork server is unavailable ({exc}); "
+              "starting one for this worker", file=sys.stderr, flush=True)
     sandbox.warm_up()
 
 
@@ -275,12 +279,28 @@ def _die_with(pid: int) -> None:
     except ProcessLookupError:
         os.kill(os.getpid(), signal.SIGKILL)
         return
+    except (OSError, AttributeError):  # no pidfd (a kernel before 5.3, a filtered container): look twice a second
+        handle = None
 
     def watch() -> None:
-        select.select([handle], [], [])  # readable once the process has ended
+        if handle is not None:
+            select.select([handle], [], [])  # readable once the process has ended
+        else:
+            while os.getppid() != 1 and _exists(pid):
+                time.sleep(0.5)
         os.kill(os.getpid(), signal.SIGKILL)
 
     threading.Thread(target=watch, name="autograder-die-with-batch", daemon=True).start()
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _grade_in_worker(job: Job, rubric, limits, file_workers: int, exercises):
@@ -485,11 +505,15 @@ def _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, fini
     #   (TemporaryDirectory makes it 0700); it stays a clean process of its own (python -P, cwd /).
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["autograder.batch_preload"])
-    with tempfile.TemporaryDirectory(prefix="autograder-forkserver-") as private:
+    # a unix socket's path has at most 107 bytes: under a long TMPDIR, the folder goes in /tmp
+    under = None if len(tempfile.gettempdir()) < 64 else "/tmp"
+    with tempfile.TemporaryDirectory(prefix="autograder-forkserver-", dir=under) as private:
         path = os.path.join(private, "socket")
         server = ForkServer(listen=path)
         try:
             while queue:
+                if server.process.poll() is not None:  # it died (say, killed by the OOM killer): a new one
+                    server = ForkServer(listen=path)
                 lost = _one_pool(context, (os.getpid(), path), workers, queue, jobs,
                                  (rubric, limits, file_workers, exercises), finished, failed)
                 if lost:

@@ -112,3 +112,54 @@ def test_a_process_of_another_uid_is_refused():
     finally:
         server.close()
         shutil.rmtree(folder)
+
+
+# a client that starts a child, says its pid, then waits in a call that never ends
+HANGS = """
+import sys
+from autograder import sandbox
+from autograder.records import Call
+sandbox.use_fork_server(sys.argv[1])
+box = sandbox.Sandbox(sys.argv[2], "ex01_tape_basics", sandbox.Limits(call_seconds=600))
+assert box.import_status().status == "ok"
+print(box._pid, flush=True)
+box.call(Call("grad_of_square", (1.0,)))
+"""
+
+
+def test_a_client_killed_mid_call_takes_its_child_along_and_the_server_serves_on(tmp_path):
+    folder = tmp_path / "private"
+    folder.mkdir(mode=0o700)
+    path = str(folder / "socket")
+    server = ForkServer(listen=path)
+    try:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
+        looping = tmp_path / "ex01_tape_basics.py"
+        looping.write_text("def grad_of_square(w0):\n    while True:\n        pass\n")
+        client = subprocess.Popen([sys.executable, "-c", textwrap.dedent(HANGS), path, str(looping)], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        child = int(client.stdout.readline())
+        time.sleep(1.0)  # inside the endless call
+        assert proc.alive(child)
+        client.kill()
+        client.wait()
+        deadline = time.monotonic() + 20
+        while proc.alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not proc.alive(child), "the dead client's child kept running"
+        # a client that sends what no client sends is hung up on; nobody else notices
+        stray = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        stray.connect(path)
+        stray.settimeout(60)
+        stray.send(b"not json")
+        try:
+            assert stray.recv(65536) == b""
+        except ConnectionResetError:
+            pass
+        stray.close()
+        assert proc.alive(server.pid)
+        again = _client(path, 2.0)
+        stdout, stderr = again.communicate(timeout=300)
+        assert stdout.strip().endswith(f'["ok", 4.0, {server.pid}]'), stderr[-3000:]
+    finally:
+        server.close()

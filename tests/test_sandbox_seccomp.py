@@ -160,6 +160,8 @@ def test_denied_calls_fail_with_eperm_and_clone3_with_enosys():
         seen["bpf"] = raw("bpf", 0, 0, 0)
         seen["mount"] = raw("mount", 0, 0, 0, 0, 0)
         seen["shmget"] = raw("shmget", 0, 1 << 20, 0o1600)  # IPC_PRIVATE, IPC_CREAT
+        seen["msgget"] = raw("msgget", 0, 0o1600)
+        seen["semget"] = raw("semget", 0, 1, 0o1600)
         seen["personality_addr_no_randomize"] = raw("personality", 0x0040000)
         seen["personality_query"] = raw("personality", 0xFFFFFFFF)
         if seccomp.machine() == "x86_64":
@@ -173,7 +175,7 @@ def test_denied_calls_fail_with_eperm_and_clone3_with_enosys():
     assert seen["installed"] is None, seen["installed"]
     assert seen["mode"] == 2
     for name in ("unshare", "clone_newuser", "ptrace_traceme", "keyctl", "io_uring_setup", "bpf", "mount",
-                 "shmget", "personality_addr_no_randomize"):
+                 "shmget", "msgget", "semget", "personality_addr_no_randomize"):
         assert seen[name] == [-1, errno.EPERM], (name, seen[name])
     assert seen["clone3"] == [-1, errno.ENOSYS]
     assert seen["personality_query"][0] >= 0

@@ -32,6 +32,8 @@ from autograder.sandbox import proc
 from autograder.sandbox.messages import FORK_REFUSED
 from autograder.sandbox.proc import die_with_parent
 
+REPLY_SECONDS = 300.0  # the longest a client waits for an answer (the server's TensorFlow import, on a busy machine)
+
 
 def tensorflow_has_run_an_op() -> bool:
     """True once TensorFlow's eager context exists, i.e. once any op has run in this process."""
@@ -69,29 +71,78 @@ def serve_forever(control: socket.socket, listen: str | None = None) -> None:
     # a child that dies leaves its orphans here (where no namespace or cgroup holds them)
     proc.become_subreaper()
 
-    statuses: dict = {}
+    state = _State()
     clients = [control]
     while True:
         waiting = clients + ([listener] if listener is not None else [])
         for sock in select.select(waiting, [], [])[0]:
             if sock is listener:
                 _accept(listener, clients)
-                continue
-            try:
-                data, fds, _flags, _addr = socket.recv_fds(sock, 65536, 4)
-            except (OSError, ConnectionError):
-                data, fds = b"", []
-            if not data:
+            elif not _turn(sock, waiting, state, child):
                 if sock is control:  # the grader that started this server is gone
                     return
+                # a client gone (a worker that died, even mid-request) takes its children with it;
+                # the server and every other client's children carry on
                 clients.remove(sock)
                 sock.close()
-                continue
-            _answer(sock, json.loads(data), fds, waiting, statuses, child)
+                state.hung_up(sock)
+
+
+class _State:
+    """Which client asked for which child, and the exit statuses not yet asked for.
+
+    A child is only ever reaped here; until its status is asked for (or its client hangs up) its pid
+    cannot be reused, so killing it never hits another process."""
+
+    def __init__(self) -> None:
+        self.owner: dict = {}  # pid -> the client socket that asked for it
+        self.statuses: dict = {}  # pid -> wait status, for children reaped but not yet asked about
+
+    def reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in self.owner:  # orphans re-parented here are reaped and forgotten
+                self.statuses[pid] = status
+
+    def hung_up(self, sock) -> None:
+        self.reap()
+        for pid in [p for p, owner in self.owner.items() if owner is sock]:
+            if pid not in self.statuses:
+                proc.kill_tree(pid)  # not reaped yet: still ours, so the pid is still this child's
+            self.owner.pop(pid)
+            self.statuses.pop(pid, None)
+        self.reap()
+
+
+def _turn(sock, server_sockets: list, state: _State, child) -> bool:
+    """Answer one request from ``sock``; False when the client is gone or sent what no client sends."""
+    try:
+        data, fds, _flags, _addr = socket.recv_fds(sock, 65536, 4)
+    except (OSError, ConnectionError):
+        return False
+    if not data:
+        return False
+    try:
+        _answer(sock, json.loads(data), fds, server_sockets, state, child)
+    except Exception:  # noqa: BLE001 - a broken request or a reader gone: that client only
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        return False
+    return True
 
 
 def _listen(path: str) -> socket.socket:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    if os.path.exists(path):  # left by a server of this folder that died: the folder is the grader's own
+        os.unlink(path)
     listener.bind(path)
     listener.listen(64)
     return listener
@@ -110,19 +161,8 @@ def _accept(listener: socket.socket, clients: list) -> None:
     clients.append(sock)
 
 
-def _reap(statuses: dict) -> None:
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        statuses[pid] = status
-
-
-def _answer(sock, request: dict, fds, server_sockets: list, statuses: dict, child) -> None:
-    _reap(statuses)
+def _answer(sock, request: dict, fds, server_sockets: list, state: _State, child) -> None:
+    state.reap()
     if request["op"] == "fork":
         if tensorflow_has_run_an_op():
             for fd in fds:
@@ -143,16 +183,16 @@ def _answer(sock, request: dict, fds, server_sockets: list, statuses: dict, chil
                 os._exit(code)
         for fd in fds:
             os.close(fd)
+        state.owner[pid] = sock
         _reply(sock, pid=pid)
     elif request["op"] == "status":
+        # never blocks: one child slow to exit must not stall every other client's forks
         pid = int(request["pid"])
-        if pid not in statuses:
-            try:
-                _, status = os.waitpid(pid, 0)
-                statuses[pid] = status
-            except ChildProcessError:
-                pass
-        _reply(sock, status=statuses.pop(pid, None))
+        if pid in state.owner and pid not in state.statuses:
+            _reply(sock, pending=True)
+            return
+        state.owner.pop(pid, None)
+        _reply(sock, status=state.statuses.pop(pid, None))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,8 +253,17 @@ class ForkServer:
 
     def _request(self, fds=(), **message) -> dict:
         with self._lock:
-            socket.send_fds(self._sock, [json.dumps(message).encode()], list(fds))
-            data = self._sock.recv(65536)
+            if self._sock is None:
+                raise ConnectionError("the fork server did not answer in time; it is no longer used")
+            try:
+                # the first fork waits for the server's TensorFlow import; nothing else takes long
+                self._sock.settimeout(REPLY_SECONDS)
+                socket.send_fds(self._sock, [json.dumps(message).encode()], list(fds))
+                data = self._sock.recv(65536)
+            except socket.timeout:
+                self._sock.close()  # a late answer would pair with the next request
+                self._sock = None
+                raise ConnectionError("the fork server did not answer in time") from None
         if not data:
             raise ConnectionError("the fork server has stopped")
         return json.loads(data)
@@ -225,12 +274,19 @@ class ForkServer:
             raise RuntimeError(answer["error"])
         return int(answer["pid"])
 
-    def exit_status(self, pid: int):
-        return self._request(op="status", pid=pid).get("status")
+    def exit_status(self, pid: int, seconds: float = 10.0):
+        """The raw wait status of a child that has been killed (None if unknown after ``seconds``)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            answer = self._request(op="status", pid=pid)
+            if not answer.get("pending") or time.monotonic() > deadline:
+                return answer.get("status")
+            time.sleep(0.005)
 
     def close(self) -> None:
         try:
-            self._sock.close()
+            if self._sock is not None:
+                self._sock.close()
         finally:
             if self.process is not None:  # a connected client leaves the server to its owner
                 proc.kill_tree(self.process.pid)

@@ -13,8 +13,9 @@ gradient needs (bpf, perf_event_open, userfaultfd, the keyring, io_uring, which 
 system calls the filter never sees), new namespaces (unshare, setns, clone with a CLONE_NEW* flag;
 clone3 hides its flags behind a pointer the filter cannot read, so it answers ENOSYS and glibc
 falls back to clone), mounting (the old and the new mount API, pivot_root, chroot), file handles
-(open_by_handle_at, name_to_handle_at), SysV shared memory (a segment no process maps is memory
-the watch without a cgroup cannot see; POSIX shm lives on the child's own tmpfs), and administration (modules, kexec, reboot, swap, the
+(open_by_handle_at, name_to_handle_at), SysV IPC objects (a shared memory segment no process maps,
+a message queue or a semaphore set is memory the watch without a cgroup cannot see; POSIX shm
+lives on the child's own tmpfs), and administration (modules, kexec, reboot, swap, the
 clock, syslog, quotas, accounting, host names, I/O ports, personality other than the default ones).
 Anything from another ABI than the one the filter was built for (i386 ``int 0x80`` on x86_64, or
 AArch32 on arm64) kills the process: its numbers mean other calls.  x32 calls on x86_64 are refused.
@@ -69,7 +70,7 @@ DENIED = (
     "io_uring_setup", "io_uring_enter", "io_uring_register", "fanotify_init", "lookup_dcookie",
     # SysV shared memory: a segment no process maps is memory no watch can see without a cgroup
     # (POSIX shm, /dev/shm, is a file on the child's own size-limited tmpfs instead)
-    "shmget", "shmat", "shmctl",
+    "shmget", "shmat", "shmctl", "msgget", "semget",  # message queues and semaphore sets: kernel memory too
     # namespaces and mounts
     "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount", "fsopen",
     "fsconfig", "fsmount", "fspick", "mount_setattr", "open_by_handle_at", "name_to_handle_at",
@@ -95,7 +96,7 @@ SYSCALLS = {
         "settimeofday": 164, "clock_settime": 227, "clock_adjtime": 305, "adjtimex": 159, "syslog": 103,
         "quotactl": 179, "quotactl_fd": 443, "sethostname": 170, "setdomainname": 171, "iopl": 172,
         "ioperm": 173, "uselib": 134, "_sysctl": 156, "sysfs": 139, "ustat": 136, "nfsservctl": 180,
-        "vhangup": 153, "shmget": 29, "shmat": 30, "shmctl": 31,
+        "vhangup": 153, "shmget": 29, "shmat": 30, "shmctl": 31, "msgget": 68, "semget": 64,
         "clone": 56, "clone3": 435, "personality": 135, "seccomp": 317,
     },
     "aarch64": {
@@ -110,6 +111,7 @@ SYSCALLS = {
         "swapoff": 225, "acct": 89, "settimeofday": 170, "clock_settime": 112, "clock_adjtime": 266,
         "adjtimex": 171, "syslog": 116, "quotactl": 60, "quotactl_fd": 443, "sethostname": 161,
         "setdomainname": 162, "nfsservctl": 42, "vhangup": 58, "shmget": 194, "shmctl": 195, "shmat": 196,
+        "msgget": 186, "semget": 190,
         "clone": 220, "clone3": 435, "personality": 92, "seccomp": 277,
     },
 }
