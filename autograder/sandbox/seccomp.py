@@ -30,6 +30,7 @@ import errno
 import os
 import struct
 import sys
+import threading
 
 from autograder.sandbox import messages
 
@@ -216,7 +217,9 @@ def install(arch: str | None = None) -> str | None:
     code_ = ctypes.get_errno()
     if code_ in (errno.ENOSYS, errno.EINVAL):  # a kernel before seccomp(2) or TSYNC: the prctl, this thread only
         if _libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(prog), 0, 0) == 0:
-            return None
+            # fine where this is the only thread (a freshly forked child): every later one inherits it
+            others = [t for t in os.listdir("/proc/self/task") if int(t) != threading.get_native_id()]
+            return messages.NO_SECCOMP.format(reason=messages.SECCOMP_THREAD.format(tid=others[0])) if others else None
         code_ = ctypes.get_errno()
     return messages.NO_SECCOMP.format(reason=os.strerror(code_))
 
