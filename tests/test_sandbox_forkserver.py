@@ -35,34 +35,42 @@ box.close()
 """
 
 
-def _client(path: str, w0: float) -> subprocess.Popen:
+def _run(code: str, *args) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(CLIENT), path,
-                             str(Path(ROOT, "solutions", "ex01_tape_basics.py")), str(w0)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *map(str, args)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_two_client_processes_fork_their_children_from_one_server(tmp_path):
+def _client(path: str, w0: float) -> subprocess.Popen:
+    return _run(CLIENT, path, Path(ROOT, "solutions", "ex01_tape_basics.py"), w0)
+
+
+@pytest.fixture
+def shared(tmp_path):
+    """(socket path, server): a server listening in a 0700 folder, as a batch starts it; closed after."""
     folder = tmp_path / "private"
     folder.mkdir(mode=0o700)
     path = str(folder / "socket")
     server = ForkServer(listen=path)
-    try:
-        clients = [_client(path, w0) for w0 in (3.0, -1.5)]  # connected at once, before TensorFlow is in
-        answers = []
-        for client in clients:
-            stdout, stderr = client.communicate(timeout=300)
-            assert client.returncode == 0, stderr[-3000:]
-            answers.append(stdout.strip().splitlines()[-1])
-        assert answers == [f'["ok", 6.0, {server.pid}]', f'["ok", -3.0, {server.pid}]']
-        # both clients are gone; the server still serves its owner
-        assert proc.alive(server.pid)
-        again = _client(path, 0.5)
-        stdout, stderr = again.communicate(timeout=300)
-        assert stdout.strip().endswith(f'["ok", 1.0, {server.pid}]'), stderr[-3000:]
-    finally:
-        server.close()
+    yield path, server
+    server.close()
     assert not proc.alive(server.pid)
+
+
+def test_two_client_processes_fork_their_children_from_one_server(shared):
+    path, server = shared
+    clients = [_client(path, w0) for w0 in (3.0, -1.5)]  # connected at once, before TensorFlow is in
+    answers = []
+    for client in clients:
+        stdout, stderr = client.communicate(timeout=300)
+        assert client.returncode == 0, stderr[-3000:]
+        answers.append(stdout.strip().splitlines()[-1])
+    assert answers == [f'["ok", 6.0, {server.pid}]', f'["ok", -3.0, {server.pid}]']
+    # both clients are gone; the server still serves its owner
+    assert proc.alive(server.pid)
+    again = _client(path, 0.5)
+    stdout, stderr = again.communicate(timeout=300)
+    assert stdout.strip().endswith(f'["ok", 1.0, {server.pid}]'), stderr[-3000:]
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root, to make a process of another uid")
@@ -127,39 +135,31 @@ box.call(Call("grad_of_square", (1.0,)))
 """
 
 
-def test_a_client_killed_mid_call_takes_its_child_along_and_the_server_serves_on(tmp_path):
-    folder = tmp_path / "private"
-    folder.mkdir(mode=0o700)
-    path = str(folder / "socket")
-    server = ForkServer(listen=path)
+def test_a_client_killed_mid_call_takes_its_child_along_and_the_server_serves_on(shared, tmp_path):
+    path, server = shared
+    looping = tmp_path / "ex01_tape_basics.py"
+    looping.write_text("def grad_of_square(w0):\n    while True:\n        pass\n")
+    client = _run(HANGS, path, looping)
+    child = int(client.stdout.readline())
+    time.sleep(1.0)  # inside the endless call
+    assert proc.alive(child)
+    client.kill()
+    client.wait()
+    deadline = time.monotonic() + 20
+    while proc.alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not proc.alive(child), "the dead client's child kept running"
+    # a client that sends what no client sends is hung up on; nobody else notices
+    stray = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    stray.connect(path)
+    stray.settimeout(60)
+    stray.send(b"not json")
     try:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))}
-        looping = tmp_path / "ex01_tape_basics.py"
-        looping.write_text("def grad_of_square(w0):\n    while True:\n        pass\n")
-        client = subprocess.Popen([sys.executable, "-c", textwrap.dedent(HANGS), path, str(looping)], env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        child = int(client.stdout.readline())
-        time.sleep(1.0)  # inside the endless call
-        assert proc.alive(child)
-        client.kill()
-        client.wait()
-        deadline = time.monotonic() + 20
-        while proc.alive(child) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not proc.alive(child), "the dead client's child kept running"
-        # a client that sends what no client sends is hung up on; nobody else notices
-        stray = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        stray.connect(path)
-        stray.settimeout(60)
-        stray.send(b"not json")
-        try:
-            assert stray.recv(65536) == b""
-        except ConnectionResetError:
-            pass
-        stray.close()
-        assert proc.alive(server.pid)
-        again = _client(path, 2.0)
-        stdout, stderr = again.communicate(timeout=300)
-        assert stdout.strip().endswith(f'["ok", 4.0, {server.pid}]'), stderr[-3000:]
-    finally:
-        server.close()
+        assert stray.recv(65536) == b""
+    except ConnectionResetError:
+        pass
+    stray.close()
+    assert proc.alive(server.pid)
+    again = _client(path, 2.0)
+    stdout, stderr = again.communicate(timeout=300)
+    assert stdout.strip().endswith(f'["ok", 4.0, {server.pid}]'), stderr[-3000:]
