@@ -37,11 +37,12 @@ every 50 ms): resident memory, plus the scratch tmpfs (statvfs through the relay
 the jail's), plus unnamed files held open (memfds) and shmem mapped with its fd closed.  What the
 watch cannot see is refused or bounded here where the kernel allows it (``_bound_kernel_memory``,
 only without a cgroup, and by the seccomp filter): no user namespace can be made inside the child's
-(so no tmpfs of its own), SysV shared memory is refused (shmget), and RLIMIT_NOFILE is 1024 (sandbox.child), which bounds the fd scan and the memfds in flight over a
-unix socket.  What remains: memory allocated and freed between two polls, memfds in flight (up to
-1024 of at most the file limit each), kernel memory, shmem mapped only in part with its fd closed
-(an unprivileged grader counts the mapped part).  tests/test_sandbox_nocgroup.py runs this path as root; tests/
-test_unprivileged.py runs it as nobody (tools/as_unprivileged.sh).  Only cgroup v1 has been exercised
+(so no tmpfs of its own), SysV IPC objects are refused (shmget, msgget, semget), and RLIMIT_NOFILE
+is 1024 (sandbox.child), which bounds the fd scan.  What remains: memory allocated and freed
+between two polls, memfds in flight over a unix socket (up to 1024 of at most the file limit each:
+no practical bound), kernel memory, shmem mapped only in part with its fd closed (an unprivileged
+grader counts the mapped part).  tests/test_sandbox_nocgroup.py runs this path as root;
+tests/test_unprivileged.py runs it as nobody (tools/as_unprivileged.sh).  Only cgroup v1 has been exercised
 (the machine the kit is developed on mounts v1); the v2 code follows the kernel's documentation
 and is untested.
 
