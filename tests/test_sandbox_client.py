@@ -7,11 +7,14 @@ import ast
 import math
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from autograder import cli, sandbox
+from autograder.records import Call
+from autograder.sandbox import messages as said
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "autograder" / "sandbox"
@@ -99,3 +102,56 @@ def test_no_old_module_is_left_and_nothing_imports_one():
         for old in ("run", "child", "jail", "wire", "forkserver"):
             assert f"autograder.{old} " not in path.read_text() and f"autograder.{old}\n" not in path.read_text(), path
             assert f"from autograder import {old}\n" not in path.read_text(), path
+
+
+SLOW_IMPORT_THEN_CRASH = '''
+import os
+import time
+
+time.sleep(1.0)  # every restart pays this again
+
+
+def grad_of_square(w0):
+    os._exit(3)  # the child dies: the next call needs a new one
+'''
+
+
+def test_restarts_after_a_crash_are_charged_to_the_file_budget(tmp_path):
+    """Each call kills its child, each new child spends 1 s importing: with a 3 s budget for the
+    file, the calls after the budget is spent are not run, so the file costs about 3 s, not 1 s per call."""
+    warm = tmp_path / "warm" / "ex01_tape_basics.py"
+    warm.parent.mkdir()
+    warm.write_text("def grad_of_square(w0):\n    return 2.0 * w0\n")
+    with sandbox.Sandbox(str(warm), "ex01_tape_basics", sandbox.Limits()) as box:  # the fork server is up now
+        assert box.call(Call("grad_of_square", (1.0,))).status == "ok"
+    target = tmp_path / "ex01_tape_basics.py"
+    target.write_text(SLOW_IMPORT_THEN_CRASH)
+    limits = sandbox.Limits(call_seconds=30, submission_seconds=3)
+    started = time.monotonic()
+    with sandbox.Sandbox(str(target), "ex01_tape_basics", limits) as box:
+        outcomes = [box.call(Call("grad_of_square", (1.0,))) for _ in range(10)]
+    spent = time.monotonic() - started
+    assert [o.status for o in outcomes[:2]] == ["crashed", "crashed"], outcomes[:2]
+    assert outcomes[-1].message == said.BUDGET_USED.format(seconds=3), [o.message for o in outcomes]
+    assert spent < 7, f"10 calls with a restart each took {spent:.1f} s under a 3 s budget"
+
+
+def test_waiting_for_a_starting_fork_server_is_not_charged_to_the_file(tmp_path):
+    """A new fork server imports TensorFlow before its first fork (seconds): the first file's
+    budget does not pay for that, only for what the file itself costs."""
+    from autograder.sandbox.forkserver import ForkServer
+
+    target = tmp_path / "ex01_tape_basics.py"
+    target.write_text("def grad_of_square(w0):\n    return 2.0 * w0\n")
+    server = ForkServer()
+    try:
+        started = time.monotonic()
+        with sandbox.Sandbox(str(target), "ex01_tape_basics", sandbox.Limits(submission_seconds=1), server=server) as box:
+            outcome = box.call(Call("grad_of_square", (3.0,)))
+            spent = box._spent
+        waited = time.monotonic() - started
+    finally:
+        server.close()
+    assert waited > 1, "the server was up at once: this test shows nothing on this machine"
+    assert outcome.status == "ok" and outcome.value == 6.0, outcome
+    assert spent < 1, spent

@@ -175,6 +175,7 @@ class Sandbox:
         self._slot = None
         self._import_failure: records.Outcome | None = None
         self._spent = 0.0
+        self._uncharged = 0.0  # seconds spent waiting for the fork server, not charged to the file
         self.notes: list[str] = []
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -202,7 +203,10 @@ class Sandbox:
                     "user_namespace": os.environ.get(TEST_USER_NAMESPACE) == "1"}
         if self._server is not None:
             try:
+                asked = time.perf_counter()
                 self._pid = self._server.fork(child_fd, self.path, self.module_name, settings)
+                # waiting for the server (its TensorFlow import, the first time) is not the file's cost
+                self._uncharged += time.perf_counter() - asked
                 self._watch_shmem()
                 return
             except (RuntimeError, ConnectionError, OSError) as exc:
@@ -338,11 +342,11 @@ class Sandbox:
         if self._import_failure is not None:
             return self._import_failure
         if self._pid is None:
-            began = time.perf_counter()
+            began, uncharged = time.perf_counter(), self._uncharged
             try:
                 return self._start()
             finally:
-                self._spent += time.perf_counter() - began
+                self._spent += time.perf_counter() - began - (self._uncharged - uncharged)
         return records.Outcome("ok")
 
     def call(self, call: records.Call, seconds: float | None = None) -> records.Outcome:
@@ -350,15 +354,17 @@ class Sandbox:
             return self._import_failure
         if self._spent >= self.limits.submission_seconds:
             return records.Outcome("timeout", message=said.BUDGET_USED.format(seconds=self.limits.submission_seconds))
-        began = time.perf_counter()
+        began, uncharged = time.perf_counter(), self._uncharged
         try:
             return self._call(call, seconds, began)
         finally:
-            # everything the file costs counts, restarts after a crash included
-            self._spent += time.perf_counter() - began
+            # everything the file costs counts, restarts after a crash included (not the fork server's start)
+            self._spent += time.perf_counter() - began - (self._uncharged - uncharged)
 
     def _call(self, call: records.Call, seconds: float | None, began: float) -> records.Outcome:
-        left = lambda: self.limits.submission_seconds - self._spent - (time.perf_counter() - began)  # noqa: E731
+        uncharged = self._uncharged
+        left = lambda: (self.limits.submission_seconds - self._spent  # noqa: E731
+                        - (time.perf_counter() - began - (self._uncharged - uncharged)))
         if self._pid is None or not self._alive():
             first = self._pid is None and self._spent == 0.0
             self._stop()
@@ -366,6 +372,8 @@ class Sandbox:
             if started.status != "ok":
                 return started
         budget = max(0.0, min(seconds or self.limits.call_seconds, left()))
+        if budget <= 0.0:  # the (re)start used what was left: say so, not that the child stopped reading
+            return records.Outcome("timeout", message=said.BUDGET_USED.format(seconds=self.limits.submission_seconds))
         watched = self._worker or self._pid
         children_before = children_activity(watched) if call.manual else None
         try:
