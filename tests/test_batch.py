@@ -198,31 +198,34 @@ def test_a_worker_killed_mid_grade_is_retried_and_nobody_is_lost(tmp_path):
     root, out = tmp_path / "class", tmp_path / "out"
     for index in range(4):
         (root / f"s{index}").mkdir(parents=True)
-        shutil.copy(SOLUTIONS / "ex03_gradient_check.py", root / f"s{index}" / "ex03_gradient_check.py")
+        # ex04: a few seconds a student, so a kill soon after grading begins lands mid-grade
+        shutil.copy(SOLUTIONS / "ex04_manual_backprop.py", root / f"s{index}" / "ex04_manual_backprop.py")
     process = subprocess.Popen([sys.executable, "-m", "autograder.cli", "batch", str(root), "--out", str(out),
                                 "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # a worker is a child of multiprocessing's fork server, itself a child of the batch (beside the
-    # sandbox's fork server and multiprocessing's resource tracker); kill one once grading has begun
+    # a worker is a child of multiprocessing's fork server, itself a child of the batch beside the
+    # sandbox's fork server and multiprocessing's resource tracker.  Once the sandbox's server has
+    # forked a child, grading has begun, and the fork server's preload (whose imports may start
+    # short-lived helpers of their own) is long over: its children are then the workers.
     deadline = time.monotonic() + 300
     victim = None
     while victim is None and time.monotonic() < deadline:
         parents = proc.parent_map()
-        spawners = {pid for pid, parent in parents.items() if parent == process.pid and b"multiprocessing.forkserver"
-                    in _command_line(pid)}
-        # forked from it, so with its command line (what its import runs, e.g. ldconfig, has another)
-        workers = sorted(pid for pid, parent in parents.items()
-                         if parent in spawners and b"multiprocessing.forkserver" in _command_line(pid))
-        if workers:
-            victim = workers[0]
+        ours = {pid: _command_line(pid) for pid, parent in parents.items() if parent == process.pid}
+        spawners = {pid for pid, line in ours.items() if b"multiprocessing.forkserver" in line}
+        servers = {pid for pid, line in ours.items() if b"autograder.sandbox.forkserver" in line}
+        if any(parent in servers for parent in parents.values()):
+            workers = sorted(pid for pid, parent in parents.items() if parent in spawners)
+            victim = workers[0] if workers else None
         time.sleep(0.05)
-    time.sleep(1.0)
+    assert victim is not None, "grading never began"
+    time.sleep(0.3)
     os.kill(victim, signal.SIGKILL)
     stdout, stderr = process.communicate(timeout=600)
     assert process.returncode == 0, stderr
     rows = gradebook(out)
     assert set(rows) == {f"s{i}" for i in range(4)}
     assert "a worker process died while grading" in stderr  # the kill landed mid-grade
-    assert {(row["status"], row["ex03_gradient_check"], row["total"]) for row in rows.values()} == {("graded", "8", "8")}
+    assert {(row["status"], row["ex04_manual_backprop"], row["total"]) for row in rows.values()} == {("graded", "27", "27")}
 
 
 def test_dask_local_cluster_gives_the_same_gradebook_as_local_grading(tmp_path):
