@@ -155,3 +155,36 @@ def test_waiting_for_a_starting_fork_server_is_not_charged_to_the_file(tmp_path)
     assert waited > 1, "the server was up at once: this test shows nothing on this machine"
     assert outcome.status == "ok" and outcome.value == 6.0, outcome
     assert spent < 1, spent
+
+
+def test_a_process_is_held_by_its_cgroup_only_once_it_is_in_every_group():
+    """The sandbox stops polling memory and stops the tree through the group only when the relay is
+    in each of the child's groups: a process in the pids group alone is not bounded in memory."""
+    import os
+    import signal
+
+    from autograder.sandbox import jail
+
+    group = jail.Cgroup(256 * 1024**2, 16)
+    if len(group.dirs) < 2:
+        group.remove()
+        pytest.skip(f"needs a memory and a pids cgroup of their own (v1) here: {group.warning or group.dirs}")
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(30)
+        os._exit(0)
+    try:
+        assert not group.holds(pid)
+        jail._write(group.dirs[-1], "cgroup.procs", pid)  # the pids group only
+        assert pid in group.pids() and not group.holds(pid)
+        jail._write(group.dirs[0], "cgroup.procs", pid)
+        assert group.holds(pid)
+        assert group.kill_all(seconds=5) and group.pids() == []
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+        group.remove()
+    assert group.dirs == []

@@ -268,9 +268,9 @@ def train_call(learner, rubric, epochs=None, fresh=False):
                         seconds=float(rubric.setting(NAME, "train_seconds"))), split
 
 
-# The small runs: 200 digits and settings unlike the defaults (hidden=30, batch_size=10, lr=3.0,
+# The small runs: 120 digits and settings unlike the defaults (hidden=30, batch_size=10, lr=3.0,
 # seed=0), so a train that ignores an argument and uses its default is seen doing so.
-SMALL_N, SMALL_HIDDEN, SMALL_BATCH = 200, 12, 8
+SMALL_N, SMALL_HIDDEN, SMALL_BATCH = 120, 12, 8
 
 
 def small_data():
@@ -448,7 +448,7 @@ def check_train_init(learner, rubric):
 
 
 def check_train_reshuffles(learner, rubric):
-    """Two epochs on 200 digits, watching the batches handed to backprop: each epoch reshuffles."""
+    """Two epochs on the small data, watching the batches handed to backprop: each epoch reshuffles."""
     outcome = small_call(learner, 2, spy="backprop")
     _, problem = unpack_training(outcome, 2, SMALL_HIDDEN)
     if problem:
@@ -487,7 +487,7 @@ def check_train_reshuffles(learner, rubric):
 
 
 def check_train_deterministic(learner, rubric):
-    """The contract makes train deterministic for a seed: two one-epoch runs on 200 digits must agree,
+    """The contract makes train deterministic for a seed: two one-epoch runs on the small data must agree,
     and the seed (and lr) must actually be used: another seed or another lr gives other parameters."""
     gate = not_learning(learner, rubric, "determinism")
     if gate:

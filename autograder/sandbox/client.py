@@ -251,7 +251,8 @@ class Sandbox:
                 # the relay's only child is the jailed init: only the relay can make children of itself
                 kids = [c for c, parent in parent_map().items() if parent == self._pid]
                 self._worker = kids[0] if len(kids) == 1 else None
-        self._in_cgroup = hello.status == "ok" and self._cgroup is not None and self._pid in (self._cgroup.tree() or ())
+        # in every group (memory and pids): then the kernel bounds the whole tree and the group lists it
+        self._in_cgroup = hello.status == "ok" and self._cgroup is not None and self._cgroup.holds(self._pid)
         if hello.status != "ok":
             self._stop()
             message = hello.message
@@ -283,11 +284,11 @@ class Sandbox:
         return bool(fields) and fields[0] not in (b"Z", b"X")
 
     def _stop(self) -> None:
-        pid, sock = self._pid, self._sock
+        pid, sock, in_cgroup = self._pid, self._sock, self._in_cgroup
         self._pid = self._sock = self._worker = self._shmem = None
         self._in_cgroup = False
-        if pid is not None:
-            kill_tree(pid)
+        if pid is not None and not in_cgroup:
+            kill_tree(pid)  # with the relay in the child's group, _release kills the whole tree from there
         self._release()
         if pid is not None:
             self._exit_status(pid)  # reap it
@@ -463,19 +464,24 @@ class Sandbox:
                 return self._death(what)
             if self._cgroup is not None and self._cgroup.oom_killed():
                 return self._memory(what)
-            tree = [self._pid, *descendants(self._pid)]
-            used = resident_bytes(tree)
-            if self._shmem is not None:
-                try:
-                    used += self._shmem.bytes(tree)
-                except Unwatchable:  # a process that hides its memory from the watch is stopped as over it
-                    return self._memory(what)
-            if used > self.limits.memory_bytes:
+            if not self._in_cgroup and self._over_memory():  # in its group, the kernel holds the tree to the limit
                 return self._memory(what)
             if time.monotonic() > deadline:
                 return records.Outcome("timeout", message=said.TIMED_OUT.format(what=what, seconds=budget) + (
                     said.BUDGET_RAN_OUT.format(seconds=self.limits.submission_seconds)
                     if budget < self.limits.call_seconds and what != said.IMPORTING else ""))
+
+    def _over_memory(self) -> bool:
+        """The tree's memory, added up from outside: resident sets, plus (no memory cgroup) the
+        scratch tmpfs and shared memory no resident set shows."""
+        tree = [self._pid, *self._descendants(self._pid)]
+        used = resident_bytes(tree)
+        if self._shmem is not None:
+            try:
+                used += self._shmem.bytes(tree)
+            except Unwatchable:  # a process that hides its memory from the watch is stopped as over it
+                return True
+        return used > self.limits.memory_bytes
 
     def _memory(self, what: str) -> records.Outcome:
         return records.Outcome("memory", message=said.MEMORY.format(what=what, gib=self.limits.memory_bytes / 1024**3))

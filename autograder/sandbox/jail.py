@@ -366,13 +366,15 @@ class Cgroup:
             return False
 
     def pids(self) -> list[int]:
+        """The processes in any of the child's groups (a zombie has left the lists already)."""
         found = set()
         for folder in self.dirs:
-            try:
-                found.update(int(p) for p in _read(folder, "cgroup.procs").split())
-            except (OSError, ValueError):
-                continue
+            found.update(_members(folder) or ())
         return sorted(found)
+
+    def holds(self, pid: int) -> bool:
+        """True if ``pid`` is in every one of the child's groups (so all its later forks are too)."""
+        return bool(self.dirs) and all(pid in (_members(folder) or ()) for folder in self.dirs)
 
     def tree(self) -> set | None:
         """Every process in the child's groups, zombies included, or None when that cannot be told
@@ -384,8 +386,10 @@ class Cgroup:
             return None
         try:
             tasks = int(_read(pids_dir, "pids.current"))
-            members = {int(p) for p in _read(pids_dir, "cgroup.procs").split()}
         except (OSError, ValueError):
+            return None
+        members = _members(pids_dir)
+        if members is None:
             return None
         threads = 0
         for pid in members:
@@ -427,6 +431,14 @@ def _write(folder: str, name: str, value) -> None:
 def _read(folder: str, name: str) -> str:
     with open(os.path.join(folder, name)) as handle:
         return handle.read()
+
+
+def _members(folder: str) -> set | None:
+    """The pids listed in a group's cgroup.procs, or None if it cannot be read."""
+    try:
+        return {int(p) for p in _read(folder, "cgroup.procs").split()}
+    except (OSError, ValueError):
+        return None
 
 
 # ---------------------------------------------------------------------------------------------

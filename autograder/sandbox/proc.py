@@ -172,6 +172,7 @@ def kill_until_gone(find, seconds: float) -> bool:
     """SIGKILL what ``find()`` lists until it lists nothing (a fork between two looks is caught next
     round); False if processes were still there after ``seconds``."""
     deadline = time.monotonic() + seconds
+    pause = 0.001  # a killed process is gone within a millisecond or two: look soon, then less often
     while True:
         left = find()
         if not left:
@@ -183,7 +184,8 @@ def kill_until_gone(find, seconds: float) -> bool:
                 pass
         if time.monotonic() > deadline:
             return False
-        time.sleep(0.01)
+        time.sleep(pause)
+        pause = min(0.01, pause * 2)
 
 
 # ---------------------------------------------------------------------------------------------
