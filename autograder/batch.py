@@ -47,7 +47,6 @@ from autograder.records import CheckResult, Report
 from autograder.render import fmt_points, html
 from autograder.render.gradescope import to_gradescope
 from autograder.render.text import render_text
-from autograder.sandbox import proc
 
 RECORD = "record.json"  # written last for a student: its presence (and fingerprint) means "done"
 RECORD_VERSION = 1
@@ -287,12 +286,21 @@ def _die_with(pid: int) -> None:
         if handle is not None:
             select.select([handle], [], [])  # readable once the process has ended
         else:
-            while os.getppid() != 1 and proc.alive(pid):
+            while os.getppid() != 1 and _exists(pid):
                 time.sleep(0.5)
         os.kill(os.getpid(), signal.SIGKILL)
 
     threading.Thread(target=watch, name="autograder-die-with-batch", daemon=True).start()
 
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _grade_in_worker(job: Job, rubric, limits, file_workers: int, exercises):

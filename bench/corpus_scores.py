@@ -33,15 +33,15 @@ def record(out: Path, workers: int) -> None:
             folder.mkdir(parents=True)
             shutil.copy(path, folder / f"{path.parent.name}.py")
         started = time.perf_counter()
-        subprocess.run([str(Path(sys.executable).parent / "autograder"), "batch", str(students), "--out", str(work / "out"),
+        subprocess.run([sys.executable, "-m", "autograder.cli", "batch", str(students), "--out", str(work / "out"),
                         "--workers", str(workers)], check=True, stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - started
         scores = {}
         for folder in sorted(students.iterdir()):
             exercise = folder.name.split("--")[0]
-            record_ = json.loads((work / "out" / folder.name / "record.json").read_text())
+            graded = json.loads((work / "out" / folder.name / "record.json").read_text())
             scores[folder.name] = {r["check_id"]: round(r["score"] / r["points"], 4) if r["points"] else r["score"]
-                                   for r in record_["results"] if r["exercise"] == exercise}
+                                   for r in graded["results"] if r["exercise"] == exercise}
         out.write_text(json.dumps({"wall_seconds": round(wall, 1), "scores": scores}, indent=1, sort_keys=True))
         print(f"{len(scores)} files graded in {wall:.1f} s -> {out}")
     finally:

@@ -165,7 +165,7 @@ class Sandbox:
         self._pid = None
         self.generation = 0  # how many children this sandbox has started: a new one after a crash
         self._worker = None  # the jailed process (PID 1 of its namespace); self._pid is its relay
-        self._in_cgroup = False  # the relay was seen in self._cgroup: its members are the tree
+        self._in_cgroup = False  # the jailed relay was seen in every one of self._cgroup's groups: they hold the tree
         self._popen = None
         self._sock = None
         self._buffer = b""
@@ -243,16 +243,22 @@ class Sandbox:
         ours.setblocking(False)
         self._sock, self._buffer = ours, b""
         hello = self._receive(said.IMPORTING, self.limits.import_seconds if budget is None else budget)
+        jailed = False
         if hello.status == "ok" and isinstance(hello.value, tuple):
             for note in hello.value:
                 if isinstance(note, str):
                     self._note(note[:jail.MAX_TEXT])
-            if not any(isinstance(n, str) and n.startswith(jail.NOT_JAILED) for n in hello.value):
+            jailed = not any(isinstance(n, str) and n.startswith(jail.NOT_JAILED) for n in hello.value)
+            if jailed:
                 # the relay's only child is the jailed init: only the relay can make children of itself
                 kids = [c for c, parent in parent_map().items() if parent == self._pid]
                 self._worker = kids[0] if len(kids) == 1 else None
-        # in every group (memory and pids): then the kernel bounds the whole tree and the group lists it
-        self._in_cgroup = hello.status == "ok" and self._cgroup is not None and self._cgroup.holds(self._pid)
+        # jailed (no cgroup file system inside) and in every group (memory and pids): then the kernel
+        # bounds the whole tree and the group lists it; unjailed, a child could move itself elsewhere
+        self._in_cgroup = (hello.status == "ok" and jailed and self._cgroup is not None
+                           and self._cgroup.holds(self._pid))
+        if hello.status == "ok" and jailed and self._shmem is None and not self._in_cgroup:
+            self._shmem = ShmemWatch(self._pid, jail.WORKDIR)  # a memory group not joined bounds nothing: watch all
         if hello.status != "ok":
             self._stop()
             message = hello.message
@@ -287,8 +293,10 @@ class Sandbox:
         pid, sock, in_cgroup = self._pid, self._sock, self._in_cgroup
         self._pid = self._sock = self._worker = self._shmem = None
         self._in_cgroup = False
-        if pid is not None and not in_cgroup:
-            kill_tree(pid)  # with the relay in the child's group, _release kills the whole tree from there
+        # with the relay in every one of the child's groups the group lists the whole tree; should
+        # the group not empty, the /proc walk from the relay is still there
+        if pid is not None and not (in_cgroup and self._cgroup.kill_all()):
+            kill_tree(pid)
         self._release()
         if pid is not None:
             self._exit_status(pid)  # reap it
@@ -328,7 +336,7 @@ class Sandbox:
 
     def close(self) -> None:
         # No polite "stop" message first: a child that exits on its own hands its descendants to the
-        # fork server before kill_tree can find them under it; killing the live tree finds them all.
+        # fork server before the stop can find them under it; killing the live tree finds them all.
         self._stop()
 
     def __enter__(self):

@@ -172,7 +172,7 @@ def kill_until_gone(find, seconds: float) -> bool:
     """SIGKILL what ``find()`` lists until it lists nothing (a fork between two looks is caught next
     round); False if processes were still there after ``seconds``."""
     deadline = time.monotonic() + seconds
-    pause = 0.001  # a killed process is gone within a millisecond or two: look soon, then less often
+    pause = 0.002  # a small process is gone at once, a TensorFlow-sized one within tens of ms: look soon, then less often
     while True:
         left = find()
         if not left:
