@@ -1,9 +1,10 @@
 """Benchmark: what grading costs, per exercise, and fork server vs a fresh process per submission.
 
-    python bench/grading.py [--copies N]
+    python bench/grading.py [--copies N] [--repeats R]
 
 Prints (1) the grading time of the reference solutions per exercise, after TensorFlow is
-imported, split into learner calls and everything else; (2) for N copies of the reference
+imported, split into learner calls and everything else (medians of R runs); the whole reference
+submission one file at a time and two side by side (R runs each, interleaved); (2) for N copies of the reference
 submission of one fast exercise, the per-submission wall time of starting a child and running
 all of its checks, (a) one fresh interpreter per submission and (b) forked from the warm fork
 server, interleaved in one run, with medians and their ratio.
@@ -25,25 +26,29 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def per_exercise() -> None:
+def per_exercise(repeats: int) -> None:
     from autograder import api, sandbox
 
     sandbox.warm_up()
     import tensorflow  # noqa: F401 - measured separately: the target is the cost after this import
 
     api.grade_paths([str(ROOT / "solutions" / "ex01_tape_basics.py")])  # warm every cache once
-    print("grading the reference solutions (after TensorFlow is imported, fork server warm):")
-    print(f"{'exercise':24} {'checks':>6} {'wall s':>7} {'in checks s':>11}")
+    print(f"grading the reference solutions (after TensorFlow is imported, fork server warm; "
+          f"median of {repeats} runs each):")
+    print(f"{'exercise':26} {'checks':>6} {'wall s':>7} {'in checks s':>11}")
     total = 0.0
     for path in sorted((ROOT / "solutions").glob("ex*.py")):
-        started = time.perf_counter()
-        report = api.grade_paths([str(path)])
-        wall = time.perf_counter() - started
+        walls, in_checks = [], []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            report = api.grade_paths([str(path)])
+            walls.append(time.perf_counter() - started)
+            in_checks.append(sum(r.seconds for r in report.results))
+        wall = statistics.median(walls)
         total += wall
-        in_checks = sum(r.seconds for r in report.results)
         full = "" if report.score == report.max_score else f"  (NOT FULL: {report.score}/{report.max_score})"
-        print(f"{path.stem:24} {len(report.results):6d} {wall:7.2f} {in_checks:11.2f}{full}")
-    print(f"{'all exercises':24} {'':6} {total:7.2f}")
+        print(f"{path.stem:26} {len(report.results):6d} {wall:7.2f} {statistics.median(in_checks):11.2f}{full}")
+    print(f"{'all exercises':26} {'':6} {total:7.2f}")
 
 
 def whole_submission(repeats: int) -> None:
@@ -100,7 +105,7 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    per_exercise()
+    per_exercise(args.repeats)
     whole_submission(args.repeats)
     fresh_vs_forked(args.copies)
     from autograder import sandbox

@@ -501,7 +501,8 @@ class Sandbox:
         while self._alive() and time.monotonic() < waited:
             time.sleep(0.01)
         oom = self._cgroup is not None and self._cgroup.oom_killed()
-        kill_tree(pid)
+        if not (self._in_cgroup and self._cgroup.kill_all()):  # the group, else the /proc walk (as _stop)
+            kill_tree(pid)
         status = self._exit_status(pid)
         self._pid = None
         self._stop()
