@@ -171,7 +171,7 @@ class Sandbox:
         self._buffer = b""
         self._scratch = None
         self._cgroup = None
-        self._shmem = None  # a ShmemWatch when the child has no memory cgroup
+        self._shmem = None  # a ShmemWatch when the child has no memory cgroup, or is not in it
         self._slot = None
         self._import_failure: records.Outcome | None = None
         self._spent = 0.0
@@ -257,7 +257,7 @@ class Sandbox:
         # bounds the whole tree and the group lists it; unjailed, a child could move itself elsewhere
         self._in_cgroup = (hello.status == "ok" and jailed and self._cgroup is not None
                            and self._cgroup.holds(self._pid))
-        if hello.status == "ok" and jailed and self._shmem is None and not self._in_cgroup:
+        if hello.status == "ok" and jailed and self._shmem is None and not self._cgroup.in_memory_group(self._pid):
             self._shmem = ShmemWatch(self._pid, jail.WORKDIR)  # a memory group not joined bounds nothing: watch all
         if hello.status != "ok":
             self._stop()
@@ -294,7 +294,8 @@ class Sandbox:
         self._pid = self._sock = self._worker = self._shmem = None
         self._in_cgroup = False
         # with the relay in every one of the child's groups the group lists the whole tree; should
-        # the group not empty, the /proc walk from the relay is still there
+        # the group not empty, walk /proc from the relay too (what is left under it; the jailed init's
+        # PID namespace ends with it, and _release kills the child's uid)
         if pid is not None and not (in_cgroup and self._cgroup.kill_all()):
             kill_tree(pid)
         self._release()

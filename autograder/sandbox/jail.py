@@ -365,12 +365,20 @@ class Cgroup:
         except (OSError, ValueError):
             return False
 
-    def pids(self) -> list[int]:
-        """The processes in any of the child's groups (a zombie has left the lists already)."""
+    def pids(self) -> list[int] | None:
+        """The processes in any of the child's groups (a zombie has left the lists already), or
+        None if a group's list cannot be read."""
         found = set()
         for folder in self.dirs:
-            found.update(_members(folder) or ())
+            members = _members(folder)
+            if members is None and os.path.isdir(folder):
+                return None
+            found.update(members or ())
         return sorted(found)
+
+    def in_memory_group(self, pid: int) -> bool:
+        """True if ``pid`` is in the child's memory group (the first of its groups, v1 and v2)."""
+        return bool(self.dirs) and pid in (_members(self.dirs[0]) or ())
 
     def holds(self, pid: int) -> bool:
         """True if ``pid`` is in every one of the child's groups (so all its later forks are too)."""
@@ -408,7 +416,9 @@ class Cgroup:
                 _write(self.dirs[0], "cgroup.kill", 1)
             except OSError:
                 pass
-        return kill_until_gone(self.pids, seconds)
+        if self.pids() is None:  # a list that cannot be read is not an empty group
+            return False
+        return kill_until_gone(lambda: self.pids() or [], seconds)
 
     def remove(self) -> None:
         for folder in reversed(self.dirs):

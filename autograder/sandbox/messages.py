@@ -58,7 +58,7 @@ NO_NETWORK_NAMESPACE = "no network namespace ({reason}): the submission can use 
 NO_CGROUP = ("no memory cgroup ({reason}): memory is watched from outside every 50 ms (resident memory, "
              "its tmpfs, memfds and shared memory), not refused by the kernel")
 NO_SYSCTL = "could not set {name} in the child's namespaces ({reason}): memory it holds there is not watched"
-CGROUP_NOT_JOINED = "could not join the memory/pids cgroup ({reason}): memory is watched by RSS only"
+CGROUP_NOT_JOINED = "could not join the memory/pids cgroup ({reason}): memory is watched from outside, every 50 ms"
 NOT_FILTERED = "no seccomp filter"  # prefix of the warning
 NO_SECCOMP = (NOT_FILTERED + " ({reason}): the submission can make system calls the jail means to refuse "
               "(ptrace, io_uring, bpf, new namespaces, mounts)")
