@@ -416,9 +416,7 @@ class Cgroup:
                 _write(self.dirs[0], "cgroup.kill", 1)
             except OSError:
                 pass
-        if self.pids() is None:  # a list that cannot be read is not an empty group
-            return False
-        return kill_until_gone(lambda: self.pids() or [], seconds)
+        return kill_until_gone(self.pids, seconds)  # pids() is None, not [], for a list it cannot read
 
     def remove(self) -> None:
         for folder in reversed(self.dirs):

@@ -170,11 +170,14 @@ def kill_tree(pid: int) -> None:
 
 def kill_until_gone(find, seconds: float) -> bool:
     """SIGKILL what ``find()`` lists until it lists nothing (a fork between two looks is caught next
-    round); False if processes were still there after ``seconds``."""
+    round); False if processes were still there after ``seconds``, or ``find()`` returned None (the
+    list could not be read: that is not "none left")."""
     deadline = time.monotonic() + seconds
     pause = 0.002  # a small process is gone at once, a TensorFlow-sized one within tens of ms: look soon, then less often
     while True:
         left = find()
+        if left is None:
+            return False
         if not left:
             return True
         for pid in left:
