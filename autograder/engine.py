@@ -46,7 +46,7 @@ class ExerciseFile(pytest.File):
         self.submission = submission
         self.engine = engine
         self.exercise = all_exercises()[submission.exercise]
-        self.grading = pipeline.Grading(submission, engine.rubric, engine.limits, engine.inputs)
+        self.grading = pipeline.Grading(submission, engine.rubric, engine.limits, engine.inputs, engine.reuse)
         self.ahead = None  # Future of this file's ExerciseResult, when files are graded side by side
         self.checks: list = []
 
@@ -120,6 +120,7 @@ class Engine:
         self.limits = limits
         self.select = select or pipeline.Select.instructor(rubric)
         self.workers = workers
+        self.reuse = pipeline.ChildReuse()  # a clean child serves the submission's next file (closed by finish)
         self.files: list = []  # the ExerciseFiles made, in collection order
         self.running: list = []  # ... of which pytest set out to run items (collection_finish)
         self._pool = None
@@ -157,12 +158,13 @@ class Engine:
         for exercise_file, keys in by_file.items():
             exercise_file.ahead = self._pool.submit(pipeline.grade, exercise_file.submission, self.rubric,
                                                     self.limits, lambda _exercise, check, keys=keys: check.key in keys,
-                                                    self.inputs)
+                                                    self.inputs, self.reuse)
 
     def finish(self) -> None:
         if self._pool is not None:
             # after Ctrl+C or -x, files not started yet are dropped (pipeline.grade closes its sandboxes)
             self._pool.shutdown(wait=True, cancel_futures=True)
+        self.reuse.close()
 
     def file_of(self, source: str) -> ExerciseFile | None:
         """The collector of ``source`` whose items pytest ran.  pytest may make a file's collector twice
@@ -223,6 +225,7 @@ def grade(submissions, rubric: Rubric, limits: Limits = Limits(), select=None, e
     try:
         pytest.main(args, plugins=[_Grade(engine), *plugins])
     finally:
+        engine.reuse.close()  # also when pytest stopped before its session finished
         if previous is None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
         else:

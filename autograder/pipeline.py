@@ -13,6 +13,8 @@ is the whole pipeline in one call.  Learner code runs only in the sandbox child 
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,12 +120,60 @@ class ExerciseResult:
         return not self.graded and not self.left_out
 
 
-class Grading:
-    """One submission's sandbox, opened by its first check and kept for the rest (used from one thread)."""
+class ChildReuse:
+    """Children handed on from one file of a submission to the next (sandbox.Sandbox.switch_to).
 
-    def __init__(self, submission: files.Submission, rubric: Rubric, limits: Limits = Limits(), inputs: int = 0):
+    TensorFlow's first operations in a new process and the process itself cost about 0.2 s of CPU
+    per file; a child that is still clean after a file serves the next (the sandbox decides, and
+    starts a fresh one otherwise).  One sandbox is parked per thread, so files graded side by side
+    never share a child; and a child only serves files of one folder: one grading run is one
+    student's submission, and a child never reaches another folder's file even if a run is given two.
+    ``close`` stops whatever is parked (a grade leaves no process)."""
+
+    def __init__(self):
+        self._parked: dict = {}  # thread ident -> (folder, Sandbox)
+        self._lock = threading.Lock()
+
+    def take(self, submission: files.Submission, limits: Limits) -> Sandbox:
+        folder = os.path.dirname(os.path.abspath(submission.source))
+        code = submission.code
+        source = None if code is None else code.encode("utf-8")
+        with self._lock:
+            parked = self._parked.pop(threading.get_ident(), None)
+        if parked is not None:
+            (where, box) = parked
+            if where == folder and box.limits == limits:
+                box.switch_to(submission.python, submission.exercise, source)
+                return box
+            box.close()
+        return Sandbox(submission.python, submission.exercise, limits, source=source)
+
+    def give_back(self, submission: files.Submission, box: Sandbox) -> None:
+        folder = os.path.dirname(os.path.abspath(submission.source))
+        with self._lock:
+            previous = self._parked.pop(threading.get_ident(), None)
+            self._parked[threading.get_ident()] = (folder, box)
+        if previous is not None:
+            previous[1].close()
+
+    def close(self) -> None:
+        with self._lock:
+            parked, self._parked = list(self._parked.values()), {}
+        for _folder, box in parked:
+            box.close()
+
+
+class Grading:
+    """One submission's sandbox, opened by its first check and kept for the rest (used from one thread).
+
+    ``reuse``: a ChildReuse to take the sandbox from and give it back to (the engine's), or None
+    for a sandbox of the file's own, closed with it."""
+
+    def __init__(self, submission: files.Submission, rubric: Rubric, limits: Limits = Limits(), inputs: int = 0,
+                 reuse: ChildReuse | None = None):
         self.submission, self.rubric, self.limits = submission, rubric, limits
         self.inputs = inputs  # the seed every check draws its inputs from (0: the kit's fixed inputs)
+        self.reuse = reuse
         self.exercise = all_exercises()[submission.exercise]
         self.notes: tuple = ()
         self._sandbox = self._learner = self._import_failure = None
@@ -131,9 +181,12 @@ class Grading:
     def check(self, check) -> Graded:
         """The check's judgement; a module that did not import fails every check with the reason."""
         if self._sandbox is None:
-            code = self.submission.code
-            sandbox = Sandbox(self.submission.python, self.submission.exercise, self.limits,
-                              source=None if code is None else code.encode("utf-8"))
+            if self.reuse is not None:
+                sandbox = self.reuse.take(self.submission, self.limits)
+            else:
+                code = self.submission.code
+                sandbox = Sandbox(self.submission.python, self.submission.exercise, self.limits,
+                                  source=None if code is None else code.encode("utf-8"))
             status = sandbox.import_status()
             self._import_failure = status if status.status != "ok" else None
             self._learner, self._sandbox = Learner(sandbox), sandbox
@@ -143,7 +196,10 @@ class Grading:
     def close(self) -> None:
         if self._sandbox is not None:
             self.notes = tuple(dict.fromkeys((*self.notes, *self._sandbox.notes)))
-            self._sandbox.close()
+            if self.reuse is not None:
+                self.reuse.give_back(self.submission, self._sandbox)
+            else:
+                self._sandbox.close()
             self._sandbox = None
 
     def __enter__(self):
@@ -153,9 +209,10 @@ class Grading:
         self.close()
 
 
-def grade(submission: files.Submission, rubric: Rubric, limits: Limits, select, inputs: int = 0) -> ExerciseResult:
+def grade(submission: files.Submission, rubric: Rubric, limits: Limits, select, inputs: int = 0,
+          reuse: ChildReuse | None = None) -> ExerciseResult:
     """Grade the checks of one file that ``select(exercise, check)`` keeps, in order, in one sandbox."""
-    with Grading(submission, rubric, limits, inputs) as grading:
+    with Grading(submission, rubric, limits, inputs, reuse) as grading:
         exercise = grading.exercise
         graded = tuple(grading.check(c) for c in exercise.checks if select(exercise, c))
     left_out = select.left_out(exercise) if isinstance(select, Select) else ()

@@ -64,13 +64,27 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Load:
+    """Import another file of the same submission into a child that has served one already.
+
+    ``source`` is the file's code (base64 of its bytes); ``module`` the module name it gets.  The
+    child first compares its global state with what it was before any learner code ran and
+    answers ``Outcome("dirty", message=what changed)`` instead of importing when anything did, so
+    the trusted side starts a fresh child for the file (see sandbox.child.state_changes)."""
+
+    module: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What came back from one learner call, as plain values only.
 
     ``status`` is one of: ``ok``, ``error`` (the learner raised), ``not_implemented``,
     ``missing`` (no such function), ``import_error`` (the module did not import), ``timeout``,
     ``crashed`` (the child died), ``memory`` (it used too much memory), ``bad_value`` (the
-    return value could not be turned into numbers).
+    return value could not be turned into numbers); and, answering a ``Load`` only, ``dirty``
+    (the child's global state is not what it was before learner code ran).
     """
 
     status: str

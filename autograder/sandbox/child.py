@@ -740,11 +740,156 @@ class _Guard:
                 and (records.Outcome, records.Outcome.__init__) == self._outcome)
 
 
+def _import_file(path: str, module_name: str, source: bytes, limits: dict):
+    """(module, hello): the submission imported, or None and an import_error naming its line."""
+    try:
+        return import_submission(path, module_name, source), records.Outcome("ok")
+    except BaseException as exc:  # noqa: BLE001 - a failed import is a result, not a crash
+        # every message names the submission's line; learner text in it is escaped and capped
+        if isinstance(exc, SystemExit):
+            text = sandbox_messages.EXIT_AT_IMPORT.format(code=_shown(exc.code), site=_crash_site(exc, path))
+        elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+            text = sandbox_messages.OUTPUT_AT_IMPORT.format(mb=limits.get('file_bytes', 0) / 1024**2,
+                                                            site=_crash_site(exc, path))
+        elif isinstance(exc, SyntaxError) and exc.lineno is not None and exc.filename:
+            # a parse error has no frame in the file: its own line number and text say where
+            shown = (exc.text or "").strip()
+            text = messages.learner_text(
+                sandbox_messages.SYNTAX_ERROR.format(line=exc.lineno, file=os.path.basename(exc.filename), error=exc.msg)
+                + (f": {shown[:200]}" if shown else ""), 600)
+        else:
+            text = sandbox_messages.IMPORT_RAISED.format(error=_exception_text(exc, path))
+        return None, records.Outcome("import_error", message=text)
+
+
+# ---------------------------------------------------------------------------------------------
+# One child for several files of a submission: only while its global state is as it was
+# ---------------------------------------------------------------------------------------------
+
+# Modules whose attributes a file could rebind for the next one (tf.matmul = ..., np.sum = ...)
+_WATCHED_MODULES = ("tensorflow", "tensorflow.math", "tensorflow.nn", "tensorflow.linalg", "tensorflow.random",
+                    "tensorflow.config", "tensorflow.experimental.numpy", "numpy", "numpy.random", "numpy.linalg",
+                    "builtins", "math", "random", "sys", "os")
+_RLIMITS = ("RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_STACK")
+_SIGNALS = ("SIGALRM", "SIGVTALRM", "SIGPROF", "SIGTERM", "SIGINT", "SIGCHLD", "SIGUSR1", "SIGUSR2", "SIGPIPE")
+MEMORY_GROWTH = 512 * 1024**2  # a child that kept more than this of a file's memory starts afresh for the next
+
+
+def _install_roots() -> tuple:
+    return tuple({os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                                          *sysconfig.get_paths().values()) if p})
+
+
+def _numerics_flags() -> dict:
+    """TensorFlow's, NumPy's and Keras's process-wide switches that change what the same code computes."""
+    flags: dict = {}
+
+    def read(name, getter):
+        try:
+            flags[name] = repr(getter())
+        except Exception:  # noqa: BLE001 - a switch this version does not have
+            flags[name] = "?"
+
+    from tensorflow.python.framework import ops
+
+    read("executing eagerly", tf.executing_eagerly)
+    read("functions run eagerly", tf.config.functions_run_eagerly)
+    read("soft device placement", tf.config.get_soft_device_placement)
+    read("numpy-style type promotion", lambda: ops.is_numpy_style_type_promotion())
+    read("auto dtype conversion", lambda: ops.is_auto_dtype_conversion_enabled())
+    read("dtype conversion mode", lambda: ops.get_dtype_conversion_mode())
+    read("tensor equality", lambda: ops.Tensor._USE_EQUALITY)
+    read("numpy error handling", np.geterr)
+    read("recursion limit", sys.getrecursionlimit)
+    read("trace and profile hooks", lambda: (sys.gettrace(), sys.getprofile()))
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        read("keras floatx", lambda: keras.config.floatx())
+        read("keras epsilon", lambda: keras.config.epsilon())
+        read("keras dtype policy", lambda: keras.config.dtype_policy().name)
+        read("keras image data format", lambda: keras.config.image_data_format())
+    return flags
+
+
+# filled in by Python or a library on first use, not by the learner: __annotations__ on first
+# read, __warningregistry__ on a first warning
+_LAZY_NAMES = frozenset({"__annotations__", "__warningregistry__"})
+
+
+def _bindings(namespace) -> dict:
+    """name -> identity of what a module or class binds it to.  A submodule counts by kind only:
+    TensorFlow replaces a lazy loader (tf.keras) by the module it loads on first use."""
+    import types
+
+    return {k: ("submodule" if isinstance(v, types.ModuleType) else id(v))
+            for k, v in vars(namespace).items() if k not in _LAZY_NAMES}
+
+
+def _global_state(ours=()) -> dict:
+    """What a file could leave behind that would change how the next file's code runs or is judged.
+
+    Compared before each further file (see state_changes); anything not the same means a fresh
+    child.  Random generators are left out on purpose: a fresh child starts from the fork server's
+    state, which is just as arbitrary for code that does not seed."""
+    import signal
+    import resource
+    import threading
+
+    state: dict = {"flags": _numerics_flags()}
+    for name in _WATCHED_MODULES:
+        module = sys.modules.get(name)
+        # vars(), not getattr(): reading must not trigger TensorFlow's lazy imports
+        state[f"module {name}"] = None if module is None else _bindings(module)
+    classes = [tf.Tensor, type(tf.constant(0.0)), tf.Variable, tf.GradientTape, tf.Module, np.ndarray]
+    try:
+        from tensorflow.python.ops import resource_variable_ops
+
+        classes.append(resource_variable_ops.ResourceVariable)
+    except ImportError:
+        pass
+    for cls in classes:
+        state[f"class {cls.__name__}"] = _bindings(cls)
+    state["python threads"] = threading.active_count()
+    state["environment"] = dict(os.environ)
+    # (the folders this module wrote the later files into are its own, not the learner's)
+    state["working folder"] = (os.getcwd(), sorted(set(os.listdir(jail.WORKDIR)) - set(ours))
+                               if os.path.isdir(jail.WORKDIR) else None)
+    state["import path"] = list(sys.path[1:])  # [0] is the file's own folder
+    state["limits"] = {name: resource.getrlimit(getattr(resource, name)) for name in _RLIMITS if hasattr(resource, name)}
+    state["timers"] = tuple(signal.getitimer(getattr(signal, t)) for t in ("ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF"))
+    state["signal handlers"] = {name: repr(signal.getsignal(getattr(signal, name))) for name in _SIGNALS
+                                if hasattr(signal, name)}
+    state["open files"] = sorted(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    state["garbage collector"] = (__import__("gc").isenabled(), __import__("gc").get_threshold())
+    return state
+
+
+def state_changes(before: dict, modules_before: frozenset, loaded: set, rss_before: int) -> list[str]:
+    """What differs from ``before`` (the state before any learner code), in words; [] when nothing does."""
+    changes = [name for name, value in _global_state(tuple(f".{m}" for m in loaded)).items() if before.get(name) != value]
+    if not _detectors_intact():
+        changes.append("the autodiff detectors")
+    roots = _install_roots()
+    for name in set(sys.modules) - modules_before - loaded:
+        where = getattr(sys.modules.get(name), "__file__", None)
+        if not (isinstance(where, str) and os.path.realpath(where).startswith(roots)):
+            changes.append(f"module {name}")  # a library imported is harmless; a module made up is not
+            break
+    if modules_before - set(sys.modules):
+        changes.append("modules removed")
+    rss = proc.resident_bytes(["self"])
+    if rss and rss_before and rss - rss_before > MEMORY_GROWTH:
+        changes.append(f"memory (+{(rss - rss_before) // 1024**2} MB)")
+    return changes
+
+
 def serve(conn, path: str, module_name: str, limits: dict) -> None:
     """The life of a submission child (see serve_fd, its entry point).
 
     ``path`` is the file as the grader named it (for messages); the child reads its own copy,
-    made by the trusted side, inside the jail."""
+    made by the trusted side, inside the jail.  After its first file, a ``records.Load`` may hand
+    the child another file of the same submission; it takes it only if nothing the earlier files
+    did is still visible (state_changes), and answers "dirty" otherwise."""
     os.setsid()  # our own process group and session, apart from the fork server's
 
     def jail_failed(reason: str) -> None:  # the trusted side shows why, instead of a bare exit status
@@ -760,28 +905,15 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
     install_autodiff_detectors()
     guard = _Guard()  # before any learner code runs
     sys.path.insert(0, os.path.dirname(path))
-    try:
-        with open(path, "rb") as handle:
-            source = handle.read()
-        module = import_submission(path, module_name, source)
+    # the state to keep for a next file: taken once TensorFlow's context (and its threads) exists
+    tf.constant(0.0) + 1.0
+    before, modules_before, rss_before = _global_state(), frozenset(sys.modules), proc.resident_bytes(["self"])
+    loaded = {module_name}
+    with open(path, "rb") as handle:
+        source = handle.read()
+    module, hello = _import_file(path, module_name, source, limits)
+    if module is not None:
         hello = records.Outcome("ok", value=tuple(warnings_))
-    except BaseException as exc:  # noqa: BLE001 - a failed import is a result, not a crash
-        module = None
-        # every message names the submission's line; learner text in it is escaped and capped
-        if isinstance(exc, SystemExit):
-            text = sandbox_messages.EXIT_AT_IMPORT.format(code=_shown(exc.code), site=_crash_site(exc, path))
-        elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
-            text = sandbox_messages.OUTPUT_AT_IMPORT.format(mb=limits.get('file_bytes', 0) / 1024**2,
-                                                            site=_crash_site(exc, path))
-        elif isinstance(exc, SyntaxError) and exc.lineno is not None and exc.filename:
-            # a parse error has no frame in the file: its own line number and text say where
-            shown = (exc.text or "").strip()
-            text = messages.learner_text(
-                sandbox_messages.SYNTAX_ERROR.format(line=exc.lineno, file=os.path.basename(exc.filename), error=exc.msg)
-                + (f": {shown[:200]}" if shown else ""), 600)
-        else:
-            text = sandbox_messages.IMPORT_RAISED.format(error=_exception_text(exc, path))
-        hello = records.Outcome("import_error", message=text)
     conn.send_bytes(_capped(hello))
     if module is None:
         return
@@ -792,11 +924,46 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
             return
         if request is None:
             return
+        if isinstance(request, records.Load):
+            try:
+                changes = state_changes(before, modules_before, loaded, rss_before)
+            except Exception as exc:  # noqa: BLE001 - a state that cannot even be read is not the same state
+                changes = [f"its state could not be read ({type(exc).__name__})"]
+            if not guard.intact():
+                changes.append("the grader's own code in the child")
+            if changes:
+                conn.send_bytes(_capped(records.Outcome("dirty", message=", ".join(changes))))
+                continue
+            module, reply = _load(request, loaded, limits)
+            conn.send_bytes(_capped(reply))
+            if module is None:
+                return  # an import that failed may have left anything behind: this child is done
+            continue
         outcome = guard.run_call(module, request)
         _reset_output()
         if request.manual and not guard.intact():
             outcome = guard.replace(outcome, used_autodiff=tuple(outcome.used_autodiff) + (sandbox_messages.GRADER_MODIFIED,))
         conn.send_bytes(guard.capped(outcome))
+
+
+def _load(request, loaded: set, limits: dict):
+    """Import a further file as if it were the child's first: its own folder first on sys.path, and
+    no earlier file importable by name (in a child of its own it would see none of them)."""
+    import base64
+
+    for name in loaded:
+        sys.modules.pop(name, None)
+    folder = os.path.join(jail.WORKDIR, f".{request.module}")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{request.module}.py")
+    source = base64.b64decode(request.source)
+    with open(path, "wb") as handle:
+        handle.write(source)
+    sys.path[0] = folder
+    loaded.add(request.module)
+    _reset_output()
+    module, reply = _import_file(path, request.module, source, limits)
+    return module, reply
 
 
 def serve_fd(fd: int, path: str, module_name: str, limits: dict) -> None:

@@ -9,6 +9,7 @@ next call.  Children are forked from a fork server that has imported TensorFlow 
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import math
@@ -176,6 +177,8 @@ class Sandbox:
         self._import_failure: records.Outcome | None = None
         self._spent = 0.0
         self._uncharged = 0.0  # seconds spent waiting for the fork server, not charged to the file
+        self._pending_load = False  # switch_to kept the child: the file is imported into it at first use
+        self.reused: list = []  # (module, "ok" or why not) per file handed to a live child (switch_to)
         self.notes: list[str] = []
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -260,17 +263,66 @@ class Sandbox:
         if hello.status == "ok" and jailed and self._shmem is None and not self._cgroup.in_memory_group(self._pid):
             self._shmem = ShmemWatch(self._pid, jail.WORKDIR)  # a memory group not joined bounds nothing: watch all
         if hello.status != "ok":
-            self._stop()
-            message = hello.message
-            if hello.status == "timeout" and budget is not None and budget < self.limits.import_seconds:
-                message = said.BUDGET_USED.format(seconds=self.limits.submission_seconds)
-                self._import_failure = records.Outcome("timeout", message=message)
-                return self._import_failure
-            if hello.status != "import_error":
-                message = said.NOT_IMPORTED.format(message=message)
-            self._import_failure = records.Outcome("import_error", message=message)
-            return self._import_failure
+            return self._not_imported(hello, budget)
         return hello
+
+    def _not_imported(self, hello: records.Outcome, budget: float | None) -> records.Outcome:
+        """The file's import failed (``hello`` says how): the child is stopped, every call gets the reason."""
+        self._stop()
+        message = hello.message
+        if hello.status == "timeout" and budget is not None and budget < self.limits.import_seconds:
+            message = said.BUDGET_USED.format(seconds=self.limits.submission_seconds)
+            self._import_failure = records.Outcome("timeout", message=message)
+            return self._import_failure
+        if hello.status != "import_error":
+            message = said.NOT_IMPORTED.format(message=message)
+        self._import_failure = records.Outcome("import_error", message=message)
+        return self._import_failure
+
+    # -- handing the child on to the submission's next file --------------------------------------
+
+    def switch_to(self, path: str, module_name: str, source: bytes | None = None) -> None:
+        """Serve another file of the same submission from now on, in the live child if it takes it.
+
+        Starting a child and TensorFlow's first operations in it cost about 0.2 s of CPU per file.
+        The child is kept only when it is healthy: alive, jailed and in every one of its groups,
+        with no process of its own left and the last file imported; and it takes the new file only
+        if nothing the earlier files did is still visible in it (its own test, child.state_changes:
+        a file that changed a global setting, rebound a library function, left a thread, a timer or
+        a file behind, or kept much memory).  Otherwise it is stopped and the file gets a fresh
+        child, exactly as a new sandbox would.  The file's time budget starts again at zero."""
+        keep = (self._pid is not None and self._import_failure is None and self._in_cgroup
+                and self._worker is not None and self._alive() and not self._descendants(self._worker))
+        self.path, self.module_name, self._source = os.path.abspath(path), module_name, source
+        self._import_failure, self._spent, self._uncharged = None, 0.0, 0.0
+        self._pending_load = keep
+        if not keep:
+            self._stop()
+
+    def _load(self) -> records.Outcome:
+        """Import the pending file into the live child; a fresh child if this one will not take it."""
+        self._pending_load = False
+        try:
+            source = jail.read_submission(self.path, self._source)
+        except OSError as exc:
+            self._import_failure = records.Outcome("import_error", message=said.FILE_UNREADABLE.format(
+                reason=(exc.strerror or exc) if exc.filename or exc.errno else exc))
+            return self._import_failure
+        request = records.Load(self.module_name, base64.b64encode(source).decode("ascii"))
+        try:
+            self._send(wire.dumps(request), time.monotonic() + self.limits.import_seconds)
+            reply = self._receive(said.IMPORTING, self.limits.import_seconds)
+        except (OSError, TimeoutError):
+            reply = records.Outcome("crashed")
+        if reply.status in ("dirty", "crashed", "memory"):
+            # not this file's doing (dirty), or seen again in a child of its own: the same message then
+            self.reused.append((self.module_name, reply.status, reply.message))
+            self._stop()
+            return self._start()
+        if reply.status != "ok":
+            return self._not_imported(reply, None)
+        self.reused.append((self.module_name, "ok", ""))
+        return reply
 
     def _descendants(self, pid: int) -> list[int]:
         """Descendants of ``pid`` (the relay or the jailed init).  Once the relay was seen in the
@@ -292,7 +344,7 @@ class Sandbox:
     def _stop(self) -> None:
         pid, sock, in_cgroup = self._pid, self._sock, self._in_cgroup
         self._pid = self._sock = self._worker = self._shmem = None
-        self._in_cgroup = False
+        self._in_cgroup = self._pending_load = False
         # with the relay in every one of the child's groups the group lists the whole tree; should
         # the group not empty, walk /proc from the relay too (what is left under it; the jailed init's
         # PID namespace ends with it, and _release kills the child's uid)
@@ -351,10 +403,10 @@ class Sandbox:
     def import_status(self) -> records.Outcome:
         if self._import_failure is not None:
             return self._import_failure
-        if self._pid is None:
+        if self._pid is None or self._pending_load:
             began, uncharged = time.perf_counter(), self._uncharged
             try:
-                return self._start()
+                return self._load() if self._pending_load else self._start()
             finally:
                 self._spent += time.perf_counter() - began - (self._uncharged - uncharged)
         return records.Outcome("ok")
@@ -375,6 +427,10 @@ class Sandbox:
         uncharged = self._uncharged
         left = lambda: (self.limits.submission_seconds - self._spent  # noqa: E731
                         - (time.perf_counter() - began - (self._uncharged - uncharged)))
+        if self._pending_load:
+            loaded = self._load()
+            if loaded.status != "ok":
+                return loaded
         if self._pid is None or not self._alive():
             first = self._pid is None and self._spent == 0.0
             self._stop()

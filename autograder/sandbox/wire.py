@@ -15,7 +15,8 @@ import numpy as np
 from autograder import records
 
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
-_RECORD_TYPES = {cls.__name__: cls for cls in (records.Tensor, records.Array, records.Probe, records.Call, records.Outcome)}
+_RECORD_TYPES = {cls.__name__: cls for cls in (records.Tensor, records.Array, records.Probe, records.Call, records.Load,
+                                                    records.Outcome)}
 
 
 class WireError(ValueError):

@@ -1,0 +1,172 @@
+"""One child for several files of a submission (Sandbox.switch_to, pipeline.ChildReuse), for real:
+a clean child serves the next file; anything a file leaves behind that could change how the next
+file runs, or how it is judged, gets the next file a fresh child, as if each file had its own."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from autograder import api, sandbox
+from autograder.load import load_all
+from autograder.pipeline import ChildReuse
+from autograder.records import Call
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# the second file: a tape gradient, so a rebound or switched-off TensorFlow would show in its value
+SECOND = textwrap.dedent("""\
+    import tensorflow as tf
+
+    def grad_of_square(x):
+        x = tf.Variable(tf.constant(x, tf.float64))
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(x * x)
+        return float(tape.gradient(y, x))
+""")
+
+CLEAN_FIRST = textwrap.dedent("""\
+    import numpy as np
+    import tensorflow as tf
+
+    def grad_of_square(x):
+        return float(2.0 * np.asarray(x))
+""")
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / f"{name}.py"
+    path.write_text(text)
+    return path
+
+
+def first_then_second(folder: Path, first_text: str):
+    """A sandbox that served the first file (one call), then switched to the second and called it."""
+    first = write(folder, "ex01_tape_basics", first_text)
+    second = write(folder, "ex03_gradient_check", SECOND)
+    box = sandbox.Sandbox(str(first), "ex01_tape_basics", sandbox.Limits(call_seconds=30))
+    try:
+        assert box.call(Call("grad_of_square", (3.0,))).status == "ok"
+        pid = box._pid
+        box.switch_to(str(second), "ex03_gradient_check")
+        outcome = box.call(Call("grad_of_square", (3.0,)))
+        return outcome, pid, box._pid, list(box.reused)
+    finally:
+        box.close()
+
+
+def test_a_clean_child_serves_the_next_file_of_the_submission(tmp_path):
+    outcome, before, after, reused = first_then_second(tmp_path, CLEAN_FIRST)
+    assert outcome.status == "ok" and outcome.value == 6.0, outcome
+    assert after == before, "the clean child should have been kept"
+    assert reused == [("ex03_gradient_check", "ok", "")]
+
+
+# What a first file leaves behind -> the words the child's answer must name (child.state_changes)
+LEFT_BEHIND = {
+    "rebinds tf.reduce_sum": ("tf.reduce_sum = lambda t, *a, **k: tf.constant(0.0, t.dtype)", "module tensorflow"),
+    "rebinds an operator": ("tf.Variable.__mul__ = lambda a, b: tf.constant(1.0, tf.float64)", "class Variable"),
+    "numpy behaviour": ("tf.experimental.numpy.experimental_enable_numpy_behavior()", "flags"),
+    "functions run eagerly": ("tf.config.run_functions_eagerly(True)", "flags"),
+    "keras float64": ("import keras\nkeras.config.set_floatx('float64')", "flags"),
+    "a thread": ("import threading, time\nthreading.Thread(target=time.sleep, args=(120,), daemon=True).start()",
+                 "python threads"),
+    "an alarm": ("import signal\nsignal.alarm(300)", "timers"),
+    "a signal handler": ("import signal\nsignal.signal(signal.SIGALRM, lambda *a: None)", "signal handlers"),
+    "an environment variable": ("import os\nos.environ['TF_DETERMINISTIC_OPS'] = '1'", "environment"),
+    "a file in the working folder": ("open('left.txt', 'w').write('x')", "working folder"),
+    "another working folder": ("import os\nos.chdir('/')", "working folder"),
+    "a lower limit": ("import resource\nresource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))", "limits"),
+    "an open file": ("import os\nKEPT = os.open('/dev/null', os.O_RDONLY)", "open files"),
+    "the recursion limit": ("import sys\nsys.setrecursionlimit(12345)", "flags"),
+    "a made-up module": ("import sys, types\nsys.modules['helper'] = types.ModuleType('helper')", "module helper"),
+    "the detectors": ("tf.GradientTape.gradient = tf.GradientTape.gradient.__wrapped__ "
+                      "if hasattr(tf.GradientTape.gradient, '__wrapped__') else (lambda *a, **k: None)",
+                      "autodiff detectors"),
+    "much memory": ("import numpy as np\nKEPT = np.ones(90 * 1024**2)  # 720 MB", "memory"),
+}
+
+
+@pytest.mark.parametrize("what", sorted(LEFT_BEHIND))
+def test_a_file_that_leaves_something_behind_gets_the_next_file_a_fresh_child(tmp_path, what):
+    line, named = LEFT_BEHIND[what]
+    outcome, before, after, reused = first_then_second(tmp_path, CLEAN_FIRST + "\n" + line + "\n")
+    assert after != before, f"{what}: the child should not have been kept"
+    assert len(reused) == 1 and reused[0][1] == "dirty" and named in reused[0][2], reused
+    # and the second file is graded as in a child of its own
+    assert outcome.status == "ok" and outcome.value == 6.0, outcome
+
+
+def test_a_process_left_running_is_seen_from_outside_and_the_child_is_not_kept(tmp_path):
+    first = CLEAN_FIRST + "import subprocess\nKEPT = subprocess.Popen(['sleep', '120'])\n"
+    outcome, before, after, reused = first_then_second(tmp_path, first)
+    assert after != before and reused == [], reused  # not even asked: the trusted side saw the process
+    assert outcome.status == "ok" and outcome.value == 6.0, outcome
+
+
+def test_the_next_file_cannot_import_the_earlier_one(tmp_path):
+    write(tmp_path, "ex01_tape_basics", CLEAN_FIRST)
+    importer = SECOND + "\nimport ex01_tape_basics\n"
+    outcome, before, after, reused = first_then_second(tmp_path, CLEAN_FIRST)
+    assert outcome.status == "ok"
+    second = write(tmp_path, "ex03_gradient_check", importer)
+    box = sandbox.Sandbox(str(tmp_path / "ex01_tape_basics.py"), "ex01_tape_basics", sandbox.Limits(call_seconds=30))
+    try:
+        assert box.call(Call("grad_of_square", (3.0,))).status == "ok"
+        box.switch_to(str(second), "ex03_gradient_check")
+        shared = box.call(Call("grad_of_square", (3.0,)))
+    finally:
+        box.close()
+    with sandbox.Sandbox(str(second), "ex03_gradient_check", sandbox.Limits(call_seconds=30)) as alone:
+        own = alone.call(Call("grad_of_square", (3.0,)))
+    assert shared.status == own.status == "import_error", (shared, own)
+    assert "ex01_tape_basics" in shared.message and shared.message == own.message
+
+
+def test_a_next_file_that_does_not_import_says_so_as_in_a_child_of_its_own(tmp_path):
+    first = write(tmp_path, "ex01_tape_basics", CLEAN_FIRST)
+    broken = write(tmp_path, "ex03_gradient_check", SECOND + "\nraise ValueError('not today')\n")
+    box = sandbox.Sandbox(str(first), "ex01_tape_basics", sandbox.Limits(call_seconds=30))
+    try:
+        assert box.call(Call("grad_of_square", (3.0,))).status == "ok"
+        box.switch_to(str(broken), "ex03_gradient_check")
+        shared = box.import_status()
+        again = box.call(Call("grad_of_square", (3.0,)))
+    finally:
+        box.close()
+    with sandbox.Sandbox(str(broken), "ex03_gradient_check", sandbox.Limits(call_seconds=30)) as alone:
+        own = alone.import_status()
+    assert shared.status == own.status == "import_error" and shared.message == own.message, (shared, own)
+    assert again == shared
+
+
+def test_a_child_never_serves_a_file_of_another_folder(tmp_path):
+    for student in ("ann", "bob"):
+        (tmp_path / student).mkdir()
+        write(tmp_path / student, "ex01_tape_basics", CLEAN_FIRST)
+    reuse = ChildReuse()
+    ann, bob = (load_all([str(tmp_path / s)])[0] for s in ("ann", "bob"))
+    try:
+        box = reuse.take(ann, sandbox.Limits())
+        assert box.call(Call("grad_of_square", (3.0,))).status == "ok"
+        reuse.give_back(ann, box)
+        other = reuse.take(bob, sandbox.Limits())
+        assert other is not box and box._pid is None, "ann's child must be stopped, not handed to bob"
+        reuse.give_back(bob, other)
+    finally:
+        reuse.close()
+    assert other._pid is None  # close stops what was parked
+
+
+def test_a_file_that_rebinds_tensorflow_costs_the_next_reference_nothing(tmp_path):
+    """End to end, one file at a time: ex01 rebinds tf.reduce_mean for everyone after it; the
+    reference ex02, graded next, still gets every point."""
+    hostile = (ROOT / "solutions" / "ex01_tape_basics.py").read_text() + \
+        "\ntf.reduce_mean = lambda t, *a, **k: tf.constant(0.0, t.dtype)\n"
+    write(tmp_path, "ex01_tape_basics", hostile)
+    write(tmp_path, "ex02_chain_rule", (ROOT / "solutions" / "ex02_chain_rule.py").read_text())
+    report = api.grade_paths([str(tmp_path)], workers=1, exercises="ex01,ex02")
+    ex02 = [r for r in report.results if r.exercise == "ex02_chain_rule"]
+    assert ex02 and all(r.score == r.points for r in ex02), [(r.check_id, r.message) for r in ex02 if r.score < r.points]
