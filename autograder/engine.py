@@ -27,6 +27,12 @@ from autograder.rubric import Rubric
 from autograder.sandbox import Limits
 
 
+# "1": every file of a submission gets a child of its own, even when the last file's child is still
+# clean (see pipeline.ChildReuse); read when a grading run starts.  For instructors who want that, and
+# for bench/child_reuse.py, which compares the two.
+CHILD_PER_FILE = "AUTOGRADER_CHILD_PER_FILE"
+
+
 def default_workers() -> int:
     """One file at a time per core: the learner's code runs in child processes, one per file."""
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
@@ -120,7 +126,8 @@ class Engine:
         self.limits = limits
         self.select = select or pipeline.Select.instructor(rubric)
         self.workers = workers
-        self.reuse = pipeline.ChildReuse()  # a clean child serves the submission's next file (closed by finish)
+        # a clean child serves the submission's next file (closed by finish); "1" in CHILD_PER_FILE: never
+        self.reuse = None if os.environ.get(CHILD_PER_FILE) == "1" else pipeline.ChildReuse()
         self.files: list = []  # the ExerciseFiles made, in collection order
         self.running: list = []  # ... of which pytest set out to run items (collection_finish)
         self._pool = None
@@ -164,7 +171,8 @@ class Engine:
         if self._pool is not None:
             # after Ctrl+C or -x, files not started yet are dropped (pipeline.grade closes its sandboxes)
             self._pool.shutdown(wait=True, cancel_futures=True)
-        self.reuse.close()
+        if self.reuse is not None:
+            self.reuse.close()
 
     def file_of(self, source: str) -> ExerciseFile | None:
         """The collector of ``source`` whose items pytest ran.  pytest may make a file's collector twice
@@ -225,7 +233,8 @@ def grade(submissions, rubric: Rubric, limits: Limits = Limits(), select=None, e
     try:
         pytest.main(args, plugins=[_Grade(engine), *plugins])
     finally:
-        engine.reuse.close()  # also when pytest stopped before its session finished
+        if engine.reuse is not None:
+            engine.reuse.close()  # also when pytest stopped before its session finished
         if previous is None:
             os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
         else:

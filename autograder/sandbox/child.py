@@ -772,7 +772,8 @@ _WATCHED_MODULES = ("tensorflow", "tensorflow.math", "tensorflow.nn", "tensorflo
                     "builtins", "math", "random", "sys", "os")
 _RLIMITS = ("RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_STACK")
 _SIGNALS = ("SIGALRM", "SIGVTALRM", "SIGPROF", "SIGTERM", "SIGINT", "SIGCHLD", "SIGUSR1", "SIGUSR2", "SIGPIPE")
-MEMORY_GROWTH = 512 * 1024**2  # a child that kept more than this of a file's memory starts afresh for the next
+# a child that kept more than this of a file's memory (or a quarter of its limit) starts afresh for the next
+MEMORY_GROWTH = 512 * 1024**2
 
 
 def _install_roots() -> tuple:
@@ -864,9 +865,23 @@ def _global_state(ours=()) -> dict:
     return state
 
 
-def state_changes(before: dict, modules_before: frozenset, loaded: set, rss_before: int) -> list[str]:
+def _differs(before, after) -> bool:
+    """A binding changed or removed, or a new one that is not a submodule (numpy and TensorFlow
+    bind a submodule the first time it is used: np.fft, tf.keras)."""
+    if isinstance(before, dict) and isinstance(after, dict) and before.keys() <= after.keys():
+        return (any(after[k] != v for k, v in before.items())
+                or any(after[k] != "submodule" for k in after.keys() - before.keys()))
+    return before != after
+
+
+def state_changes(before: dict, modules_before: frozenset, loaded: set, rss_before: int,
+                  memory_bytes: int = 2 * 1024**3) -> list[str]:
     """What differs from ``before`` (the state before any learner code), in words; [] when nothing does."""
-    changes = [name for name, value in _global_state(tuple(f".{m}" for m in loaded)).items() if before.get(name) != value]
+    now = _global_state(tuple(f".{m}" for m in loaded))
+    changes = [name for name, value in now.items()
+               if _differs(before.get(name), value) if name.startswith(("module ", "class "))]
+    changes += [name for name, value in now.items() if not name.startswith(("module ", "class "))
+                and before.get(name) != value]
     if not _detectors_intact():
         changes.append("the autodiff detectors")
     roots = _install_roots()
@@ -878,7 +893,7 @@ def state_changes(before: dict, modules_before: frozenset, loaded: set, rss_befo
     if modules_before - set(sys.modules):
         changes.append("modules removed")
     rss = proc.resident_bytes(["self"])
-    if rss and rss_before and rss - rss_before > MEMORY_GROWTH:
+    if rss and rss_before and rss - rss_before > min(MEMORY_GROWTH, memory_bytes // 4):
         changes.append(f"memory (+{(rss - rss_before) // 1024**2} MB)")
     return changes
 
@@ -926,7 +941,8 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
             return
         if isinstance(request, records.Load):
             try:
-                changes = state_changes(before, modules_before, loaded, rss_before)
+                changes = state_changes(before, modules_before, loaded, rss_before,
+                                        int(limits.get("memory_bytes", 2 * 1024**3)))
             except Exception as exc:  # noqa: BLE001 - a state that cannot even be read is not the same state
                 changes = [f"its state could not be read ({type(exc).__name__})"]
             if not guard.intact():

@@ -1,10 +1,11 @@
-"""The trusted side of the sandbox: one child process per submission file, calls over a socket.
+"""The trusted side of the sandbox: a child process per submission file, calls over a socket.
 
 This is the only stage that touches learner code.  A child imports the submission and answers
 ``records.Call``s with ``records.Outcome``s encoded by ``wire`` (plain numbers, never pickles).
 A call that hangs, eats memory or kills its process becomes an Outcome with a message; the
 child (and everything it started, even in new sessions) is killed and a fresh one serves the
-next call.  Children are forked from a fork server that has imported TensorFlow once.
+next call.  Children are forked from a fork server that has imported TensorFlow once.  A child
+still clean after a file may serve the submission's next one (``Sandbox.switch_to``).
 """
 
 from __future__ import annotations
