@@ -133,6 +133,7 @@ class ChildReuse:
     def __init__(self):
         self._parked: dict = {}  # thread ident -> (folder, Sandbox)
         self._lock = threading.Lock()
+        self._closed = False  # after close, what comes back is stopped at once (a teardown after the run's end)
 
     def take(self, submission: files.Submission, limits: Limits) -> Sandbox:
         folder = os.path.dirname(os.path.abspath(submission.source))
@@ -152,12 +153,16 @@ class ChildReuse:
         folder = os.path.dirname(os.path.abspath(submission.source))
         with self._lock:
             previous = self._parked.pop(threading.get_ident(), None)
-            self._parked[threading.get_ident()] = (folder, box)
+            if self._closed:
+                previous, box = (folder, box), None
+            else:
+                self._parked[threading.get_ident()] = (folder, box)
         if previous is not None:
             previous[1].close()
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             parked, self._parked = list(self._parked.values()), {}
         for _folder, box in parked:
             box.close()
@@ -193,10 +198,11 @@ class Grading:
         with inputs_seed(self.inputs):
             return judge(self.exercise, check, self._learner, self.rubric, self._import_failure)
 
-    def close(self) -> None:
+    def close(self, clean: bool = True) -> None:
+        """``clean=False`` (grading stopped by an error): the child is stopped, never handed on."""
         if self._sandbox is not None:
             self.notes = tuple(dict.fromkeys((*self.notes, *self._sandbox.notes)))
-            if self.reuse is not None:
+            if self.reuse is not None and clean:
                 self.reuse.give_back(self.submission, self._sandbox)
             else:
                 self._sandbox.close()
@@ -205,8 +211,8 @@ class Grading:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, kind, *exc):
+        self.close(clean=kind is None)
 
 
 def grade(submission: files.Submission, rubric: Rubric, limits: Limits, select, inputs: int = 0,

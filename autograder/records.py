@@ -67,13 +67,13 @@ class Call:
 class Load:
     """Import another file of the same submission into a child that has served one already.
 
-    ``source`` is the file's code (base64 of its bytes); ``module`` the module name it gets.  The
-    child first compares its global state with what it was before any learner code ran and
-    answers ``Outcome("dirty", message=what changed)`` instead of importing when anything did, so
-    the trusted side starts a fresh child for the file (see sandbox.child.state_changes)."""
+    The trusted side has put the file where a fresh child finds its own (/submission/MODULE.py)
+    and removed the last one.  The child first compares its global state with what it was before
+    any learner code ran and answers ``Outcome("dirty", message=what changed)`` instead of
+    importing when anything did, so the trusted side starts a fresh child for the file (see
+    sandbox.child.state_changes)."""
 
     module: str
-    source: str
 
 
 @dataclass(frozen=True)

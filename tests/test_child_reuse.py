@@ -45,11 +45,11 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def first_then_second(folder: Path, first_text: str):
+def first_then_second(folder: Path, first_text: str, second_text: str = SECOND, limits=None):
     """A sandbox that served the first file (one call), then switched to the second and called it."""
     first = write(folder, "ex01_tape_basics", first_text)
-    second = write(folder, "ex03_gradient_check", SECOND)
-    box = sandbox.Sandbox(str(first), "ex01_tape_basics", sandbox.Limits(call_seconds=30))
+    second = write(folder, "ex03_gradient_check", second_text)
+    box = sandbox.Sandbox(str(first), "ex01_tape_basics", limits or sandbox.Limits(call_seconds=30))
     try:
         assert box.call(Call("grad_of_square", (3.0,))).status == "ok"
         pid = box._pid
@@ -58,6 +58,35 @@ def first_then_second(folder: Path, first_text: str):
         return outcome, pid, box._pid, list(box.reused)
     finally:
         box.close()
+
+
+def test_cpu_time_used_counts_against_the_child(tmp_path):
+    """RLIMIT_CPU counts a process's whole life: a child that used a share of it starts afresh."""
+    burn = CLEAN_FIRST + "import time\nstarted = time.process_time()\nwhile time.process_time() - started < 1.5:\n    pass\n"
+    outcome, before, after, reused = first_then_second(tmp_path, burn, limits=sandbox.Limits(cpu_seconds=20))
+    assert after != before and "CPU time" in reused[0][2], reused
+    assert outcome.status == "ok" and outcome.value == 6.0, outcome
+
+
+# NumPy's global generator is the fork server's in every fresh child (Python's own random module is
+# reseeded in each forked child, so it is arbitrary either way)
+DRAWS = textwrap.dedent("""\
+    import numpy as np
+
+    def grad_of_square(x):
+        return float(np.random.rand())
+""")
+
+
+def test_the_next_file_draws_what_it_would_draw_in_a_child_of_its_own(tmp_path):
+    """NumPy's global generator is put back: a seed or draws of an earlier file change nothing."""
+    first = CLEAN_FIRST + "import random\nnp.random.seed(7)\nrandom.seed(7)\n_ = np.random.rand(100), random.random()\n"
+    shared, before, after, reused = first_then_second(tmp_path, first, DRAWS)
+    assert after == before and reused[0][1] == "ok", reused
+    with sandbox.Sandbox(str(tmp_path / "ex03_gradient_check.py"), "ex03_gradient_check",
+                         sandbox.Limits(call_seconds=30)) as alone:
+        own = alone.call(Call("grad_of_square", (3.0,)))
+    assert shared.status == own.status == "ok" and shared.value == own.value, (shared, own)
 
 
 def test_a_clean_child_serves_the_next_file_of_the_submission(tmp_path):
@@ -89,6 +118,15 @@ LEFT_BEHIND = {
                       "if hasattr(tf.GradientTape.gradient, '__wrapped__') else (lambda *a, **k: None)",
                       "autodiff detectors"),
     "much memory": ("import numpy as np\nKEPT = np.ones(90 * 1024**2)  # 720 MB", "memory"),
+    "warnings made errors": ("import warnings\nwarnings.simplefilter('error')", "flags"),
+    "check numerics": ("tf.debugging.enable_check_numerics()", "flags"),
+    "op determinism": ("tf.config.experimental.enable_op_determinism()", "flags"),
+    "a registered gradient": ("@tf.RegisterGradient('LeftBehindGrad')\ndef _grad(op, grad):\n    return grad", "flags"),
+    "a keras dtype policy": ("import keras\nkeras.config.set_dtype_policy('mixed_float16')", "flags"),
+    "numpy raising": ("np.seterr(all='raise')", "flags"),
+    "thread pools": ("tf.config.threading.set_inter_op_parallelism_threads(2)", "flags"),
+    "no garbage collector": ("import gc\ngc.disable()", "garbage collector"),
+    "the import path": ("import sys\nsys.path.append('/nowhere')", "import path"),
 }
 
 
@@ -171,3 +209,51 @@ def test_a_file_that_rebinds_tensorflow_costs_the_next_reference_nothing(tmp_pat
     report = api.grade_paths([str(tmp_path)], workers=1, exercises="ex01,ex02")
     ex02 = [r for r in report.results if r.exercise == "ex02_chain_rule"]
     assert ex02 and all(r.score == r.points for r in ex02), [(r.check_id, r.message) for r in ex02 if r.score < r.points]
+
+
+def test_a_crash_in_a_handed_on_child_is_seen_again_in_a_child_of_the_files_own(tmp_path):
+    """What the snapshot cannot see (here a mark on a library function object) may still make the next
+    file's call fail; a crash or memory failure in a handed-on child is therefore retried afresh."""
+    first = CLEAN_FIRST + "np.mean.left_by_the_first_file = True\n"
+    second = textwrap.dedent("""\
+        import os
+        import numpy as np
+
+        def grad_of_square(x):
+            if getattr(np.mean, "left_by_the_first_file", False):
+                os._exit(3)
+            return 2.0 * x
+    """)
+    outcome, before, after, reused = first_then_second(tmp_path, first, second)
+    assert reused[0][1] == "ok" and after != before, reused  # taken, then left for a fresh child
+    assert outcome.status == "ok" and outcome.value == 6.0, outcome
+
+
+def test_a_grading_stopped_by_an_error_never_hands_its_child_on(tmp_path):
+    from autograder.pipeline import Grading
+    from autograder.rubric import Rubric
+
+    write(tmp_path, "ex01_tape_basics", (ROOT / "solutions" / "ex01_tape_basics.py").read_text())
+    submission = load_all([str(tmp_path)])[0]
+    reuse = ChildReuse()
+    try:
+        with pytest.raises(RuntimeError):
+            with Grading(submission, Rubric.load(), sandbox.Limits(), reuse=reuse) as grading:
+                grading.check(grading.exercise.checks[0])
+                box = grading._sandbox
+                assert box._pid is not None
+                raise RuntimeError("the grader's own error, mid-file")
+        assert box._pid is None and not reuse._parked, "a child in an unknown state must be stopped"
+    finally:
+        reuse.close()
+
+
+def test_a_child_given_back_after_the_run_closed_is_stopped_at_once(tmp_path):
+    write(tmp_path, "ex01_tape_basics", CLEAN_FIRST)
+    submission = load_all([str(tmp_path)])[0]
+    reuse = ChildReuse()
+    box = reuse.take(submission, sandbox.Limits())
+    assert box.call(Call("grad_of_square", (3.0,))).status == "ok"
+    reuse.close()  # the run ended (Ctrl+C) while this file was still being torn down
+    reuse.give_back(submission, box)
+    assert box._pid is None and not reuse._parked

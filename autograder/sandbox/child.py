@@ -740,9 +740,13 @@ class _Guard:
                 and (records.Outcome, records.Outcome.__init__) == self._outcome)
 
 
-def _import_file(path: str, module_name: str, source: bytes, limits: dict):
-    """(module, hello): the submission imported, or None and an import_error naming its line."""
+def _import_file(path: str, module_name: str, source: bytes | None, limits: dict):
+    """(module, hello): the submission (read from ``path`` unless ``source`` is given) imported, or
+    None and an import_error naming its line."""
     try:
+        if source is None:
+            with open(path, "rb") as handle:
+                source = handle.read()
         return import_submission(path, module_name, source), records.Outcome("ok")
     except BaseException as exc:  # noqa: BLE001 - a failed import is a result, not a crash
         # every message names the submission's line; learner text in it is escaped and capped
@@ -774,6 +778,7 @@ _RLIMITS = ("RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NO
 _SIGNALS = ("SIGALRM", "SIGVTALRM", "SIGPROF", "SIGTERM", "SIGINT", "SIGCHLD", "SIGUSR1", "SIGUSR2", "SIGPIPE")
 # a child that kept more than this of a file's memory (or a quarter of its limit) starts afresh for the next
 MEMORY_GROWTH = 512 * 1024**2
+CPU_SHARE = 0.05  # ... or used more than this share of its CPU-time limit (a fresh child starts at zero)
 
 
 def _install_roots() -> tuple:
@@ -791,6 +796,8 @@ def _numerics_flags() -> dict:
         except Exception:  # noqa: BLE001 - a switch this version does not have
             flags[name] = "?"
 
+    from tensorflow.python.eager import context
+    from tensorflow.python.framework import config as tf_config
     from tensorflow.python.framework import ops
 
     read("executing eagerly", tf.executing_eagerly)
@@ -800,6 +807,12 @@ def _numerics_flags() -> dict:
     read("auto dtype conversion", lambda: ops.is_auto_dtype_conversion_enabled())
     read("dtype conversion mode", lambda: ops.get_dtype_conversion_mode())
     read("tensor equality", lambda: ops.Tensor._USE_EQUALITY)
+    read("op callbacks (check_numerics, dumping)", lambda: len(context.context().op_callbacks))
+    read("op determinism", lambda: tf_config.is_op_determinism_enabled())
+    read("thread pools", lambda: (tf.config.threading.get_inter_op_parallelism_threads(),
+                                  tf.config.threading.get_intra_op_parallelism_threads()))
+    read("registered gradients", lambda: len(ops._gradient_registry.list()))
+    read("warnings made errors", lambda: [f for f in warnings.filters if f[0] == "error"])
     read("numpy error handling", np.geterr)
     read("recursion limit", sys.getrecursionlimit)
     read("trace and profile hooks", lambda: (sys.gettrace(), sys.getprofile()))
@@ -809,6 +822,7 @@ def _numerics_flags() -> dict:
         read("keras epsilon", lambda: keras.config.epsilon())
         read("keras dtype policy", lambda: keras.config.dtype_policy().name)
         read("keras image data format", lambda: keras.config.image_data_format())
+        read("keras random seed", lambda: keras.src.backend.common.global_state.get_global_attribute("global_random_seed"))
     return flags
 
 
@@ -826,7 +840,7 @@ def _bindings(namespace) -> dict:
             for k, v in vars(namespace).items() if k not in _LAZY_NAMES}
 
 
-def _global_state(ours=()) -> dict:
+def _global_state() -> dict:
     """What a file could leave behind that would change how the next file's code runs or is judged.
 
     Compared before each further file (see state_changes); anything not the same means a fresh
@@ -841,7 +855,9 @@ def _global_state(ours=()) -> dict:
         module = sys.modules.get(name)
         # vars(), not getattr(): reading must not trigger TensorFlow's lazy imports
         state[f"module {name}"] = None if module is None else _bindings(module)
-    classes = [tf.Tensor, type(tf.constant(0.0)), tf.Variable, tf.GradientTape, tf.Module, np.ndarray]
+    from tensorflow.python.framework import ops
+
+    classes = [tf.Tensor, ops.EagerTensor, tf.Variable, tf.GradientTape, tf.Module, np.ndarray]
     try:
         from tensorflow.python.ops import resource_variable_ops
 
@@ -852,9 +868,7 @@ def _global_state(ours=()) -> dict:
         state[f"class {cls.__name__}"] = _bindings(cls)
     state["python threads"] = threading.active_count()
     state["environment"] = dict(os.environ)
-    # (the folders this module wrote the later files into are its own, not the learner's)
-    state["working folder"] = (os.getcwd(), sorted(set(os.listdir(jail.WORKDIR)) - set(ours))
-                               if os.path.isdir(jail.WORKDIR) else None)
+    state["working folder"] = (os.getcwd(), sorted(os.listdir(jail.WORKDIR)) if os.path.isdir(jail.WORKDIR) else None)
     state["import path"] = list(sys.path[1:])  # [0] is the file's own folder
     state["limits"] = {name: resource.getrlimit(getattr(resource, name)) for name in _RLIMITS if hasattr(resource, name)}
     state["timers"] = tuple(signal.getitimer(getattr(signal, t)) for t in ("ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF"))
@@ -875,9 +889,9 @@ def _differs(before, after) -> bool:
 
 
 def state_changes(before: dict, modules_before: frozenset, loaded: set, rss_before: int,
-                  memory_bytes: int = 2 * 1024**3) -> list[str]:
+                  memory_bytes: int = 2 * 1024**3, cpu_seconds: int = 1200) -> list[str]:
     """What differs from ``before`` (the state before any learner code), in words; [] when nothing does."""
-    now = _global_state(tuple(f".{m}" for m in loaded))
+    now = _global_state()
     changes = [name for name, value in now.items()
                if _differs(before.get(name), value) if name.startswith(("module ", "class "))]
     changes += [name for name, value in now.items() if not name.startswith(("module ", "class "))
@@ -892,6 +906,11 @@ def state_changes(before: dict, modules_before: frozenset, loaded: set, rss_befo
             break
     if modules_before - set(sys.modules):
         changes.append("modules removed")
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    if used.ru_utime + used.ru_stime > CPU_SHARE * cpu_seconds:  # RLIMIT_CPU counts the whole life
+        changes.append(f"CPU time ({used.ru_utime + used.ru_stime:.0f} s used of {cpu_seconds})")
     rss = proc.resident_bytes(["self"])
     if rss and rss_before and rss - rss_before > min(MEMORY_GROWTH, memory_bytes // 4):
         changes.append(f"memory (+{(rss - rss_before) // 1024**2} MB)")
@@ -920,13 +939,11 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
     install_autodiff_detectors()
     guard = _Guard()  # before any learner code runs
     sys.path.insert(0, os.path.dirname(path))
-    # the state to keep for a next file: taken once TensorFlow's context (and its threads) exists
-    tf.constant(0.0) + 1.0
+    # the state a next file must find (no op is run: the learner may still configure TensorFlow)
     before, modules_before, rss_before = _global_state(), frozenset(sys.modules), proc.resident_bytes(["self"])
+    generators = _generators()
     loaded = {module_name}
-    with open(path, "rb") as handle:
-        source = handle.read()
-    module, hello = _import_file(path, module_name, source, limits)
+    module, hello = _import_file(path, module_name, None, limits)
     if module is not None:
         hello = records.Outcome("ok", value=tuple(warnings_))
     conn.send_bytes(_capped(hello))
@@ -942,7 +959,8 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
         if isinstance(request, records.Load):
             try:
                 changes = state_changes(before, modules_before, loaded, rss_before,
-                                        int(limits.get("memory_bytes", 2 * 1024**3)))
+                                        int(limits.get("memory_bytes", 2 * 1024**3)),
+                                        int(limits.get("cpu_seconds") or 1200))
             except Exception as exc:  # noqa: BLE001 - a state that cannot even be read is not the same state
                 changes = [f"its state could not be read ({type(exc).__name__})"]
             if not guard.intact():
@@ -950,7 +968,7 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
             if changes:
                 conn.send_bytes(_capped(records.Outcome("dirty", message=", ".join(changes))))
                 continue
-            module, reply = _load(request, loaded, limits)
+            module, reply = _load(request, loaded, limits, generators)
             conn.send_bytes(_capped(reply))
             if module is None:
                 return  # an import that failed may have left anything behind: this child is done
@@ -962,24 +980,32 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
         conn.send_bytes(guard.capped(outcome))
 
 
-def _load(request, loaded: set, limits: dict):
-    """Import a further file as if it were the child's first: its own folder first on sys.path, and
-    no earlier file importable by name (in a child of its own it would see none of them)."""
-    import base64
+def _generators() -> tuple:
+    """Python's and NumPy's global generators as they are now: a fresh child's.  (NumPy's is the fork
+    server's in every child; Python's random module reseeds itself in each forked child.)"""
+    import random
+
+    return random.getstate(), np.random.get_state()
+
+
+def _load(request, loaded: set, limits: dict, generators: tuple):
+    """Import a further file as a fresh child would: from /submission (where the trusted side put it
+    in place of the last one), with no earlier file importable by name and the global generators
+    as they were before any learner code (Python's, NumPy's; TensorFlow's global seed unset)."""
+    import random
 
     for name in loaded:
         sys.modules.pop(name, None)
-    folder = os.path.join(jail.WORKDIR, f".{request.module}")
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"{request.module}.py")
-    source = base64.b64decode(request.source)
-    with open(path, "wb") as handle:
-        handle.write(source)
-    sys.path[0] = folder
     loaded.add(request.module)
+    random.setstate(generators[0])
+    np.random.set_state(generators[1])
+    from tensorflow.python.eager import context
+
+    if getattr(context.context(), "_seed", None) is not None:
+        tf.random.set_seed(None)  # clears TensorFlow's kernel cache too: only when a file seeded it
     _reset_output()
-    module, reply = _import_file(path, request.module, source, limits)
-    return module, reply
+    path = os.path.join(jail.SUBMISSION_DIR, f"{request.module}.py")
+    return _import_file(path, request.module, None, limits)
 
 
 def serve_fd(fd: int, path: str, module_name: str, limits: dict) -> None:

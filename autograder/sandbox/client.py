@@ -10,7 +10,6 @@ still clean after a file may serve the submission's next one (``Sandbox.switch_t
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 import math
@@ -179,6 +178,9 @@ class Sandbox:
         self._spent = 0.0
         self._uncharged = 0.0  # seconds spent waiting for the fork server, not charged to the file
         self._pending_load = False  # switch_to kept the child: the file is imported into it at first use
+        self._previous_module = module_name  # the file the kept child had: removed from its /submission
+        self._handed_on = False  # the live child served an earlier file (a crash in it is seen again afresh)
+        self._busy = False  # a request sent and its answer not read yet
         self.reused: list = []  # (module, "ok" or why not) per file handed to a live child (switch_to)
         self.notes: list[str] = []
 
@@ -245,8 +247,9 @@ class Sandbox:
         finally:
             theirs.close()
         ours.setblocking(False)
-        self._sock, self._buffer = ours, b""
+        self._sock, self._buffer, self._busy = ours, b"", True
         hello = self._receive(said.IMPORTING, self.limits.import_seconds if budget is None else budget)
+        self._busy = False
         jailed = False
         if hello.status == "ok" and isinstance(hello.value, tuple):
             for note in hello.value:
@@ -292,8 +295,11 @@ class Sandbox:
         a file that changed a global setting, rebound a library function, left a thread, a timer or
         a file behind, or kept much memory).  Otherwise it is stopped and the file gets a fresh
         child, exactly as a new sandbox would.  The file's time budget starts again at zero."""
-        keep = (self._pid is not None and self._import_failure is None and self._in_cgroup
-                and self._worker is not None and self._alive() and not self._descendants(self._worker))
+        # idle: no request of the last file still unanswered (a trusted-side error or Ctrl+C mid-call)
+        keep = (self._pid is not None and self._import_failure is None and self._in_cgroup and not self._busy
+                and not self._buffer and self._worker is not None and self._scratch is not None
+                and self._alive() and not self._descendants(self._worker))
+        self._previous_module = self.module_name
         self.path, self.module_name, self._source = os.path.abspath(path), module_name, source
         self._import_failure, self._spent, self._uncharged = None, 0.0, 0.0
         self._pending_load = keep
@@ -306,23 +312,26 @@ class Sandbox:
         try:
             source = jail.read_submission(self.path, self._source)
         except OSError as exc:
+            self._stop()  # as a fresh child would: no child for a file that cannot be read
             self._import_failure = records.Outcome("import_error", message=said.FILE_UNREADABLE.format(
                 reason=(exc.strerror or exc) if exc.filename or exc.errno else exc))
             return self._import_failure
-        request = records.Load(self.module_name, base64.b64encode(source).decode("ascii"))
         try:
-            self._send(wire.dumps(request), time.monotonic() + self.limits.import_seconds)
+            jail.replace_submission(self._scratch, self._previous_module, self.module_name, source)
+            self._busy = True
+            self._send(wire.dumps(records.Load(self.module_name)), time.monotonic() + self.limits.import_seconds)
             reply = self._receive(said.IMPORTING, self.limits.import_seconds)
+            self._busy = False
         except (OSError, TimeoutError):
             reply = records.Outcome("crashed")
-        if reply.status in ("dirty", "crashed", "memory"):
-            # not this file's doing (dirty), or seen again in a child of its own: the same message then
-            self.reused.append((self.module_name, reply.status, reply.message))
+        self.reused.append((self.module_name, reply.status, reply.message if reply.status == "dirty" else ""))
+        if reply.status != "ok":
+            # not clean (dirty), or the import failed, died, ran out of memory or time: perhaps because
+            # of what the earlier files left, so the file is imported again in a child of its own,
+            # whose answer is the file's (a broken file costs one more child, never a different grade)
             self._stop()
             return self._start()
-        if reply.status != "ok":
-            return self._not_imported(reply, None)
-        self.reused.append((self.module_name, "ok", ""))
+        self._handed_on = True
         return reply
 
     def _descendants(self, pid: int) -> list[int]:
@@ -345,7 +354,8 @@ class Sandbox:
     def _stop(self) -> None:
         pid, sock, in_cgroup = self._pid, self._sock, self._in_cgroup
         self._pid = self._sock = self._worker = self._shmem = None
-        self._in_cgroup = self._pending_load = False
+        self._in_cgroup = self._pending_load = self._handed_on = self._busy = False
+        self._buffer = b""
         # with the relay in every one of the child's groups the group lists the whole tree; should
         # the group not empty, walk /proc from the relay too (what is left under it; the jailed init's
         # PID namespace ends with it, and _release kills the child's uid)
@@ -419,7 +429,17 @@ class Sandbox:
             return records.Outcome("timeout", message=said.BUDGET_USED.format(seconds=self.limits.submission_seconds))
         began, uncharged = time.perf_counter(), self._uncharged
         try:
-            return self._call(call, seconds, began)
+            if self._pending_load:
+                loaded = self._load()
+                if loaded.status != "ok":
+                    return loaded
+            handed_on = self._handed_on
+            outcome = self._call(call, seconds, began)
+            if handed_on and outcome.status in ("crashed", "memory"):
+                # the child had served earlier files, whose leftovers may be the cause: the call is
+                # seen again in a child of this file's own, and that answer is the file's
+                outcome = self._call(call, seconds, began)
+            return outcome
         finally:
             # everything the file costs counts, restarts after a crash included (not the fork server's start)
             self._spent += time.perf_counter() - began - (self._uncharged - uncharged)
@@ -428,10 +448,6 @@ class Sandbox:
         uncharged = self._uncharged
         left = lambda: (self.limits.submission_seconds - self._spent  # noqa: E731
                         - (time.perf_counter() - began - (self._uncharged - uncharged)))
-        if self._pending_load:
-            loaded = self._load()
-            if loaded.status != "ok":
-                return loaded
         if self._pid is None or not self._alive():
             first = self._pid is None and self._spent == 0.0
             self._stop()
@@ -444,11 +460,13 @@ class Sandbox:
         watched = self._worker or self._pid
         children_before = children_activity(watched) if call.manual else None
         try:
+            self._busy = True
             self._send(wire.dumps(call), time.monotonic() + budget)
         except (OSError, TimeoutError):
             self._stop()
             return records.Outcome("crashed", message=said.STOPPED_READING.format(function=call.function))
         outcome = self._receive(f"{call.function}()", budget)
+        self._busy = False
         if call.manual and outcome.status == "ok" and self._pid is not None:
             # seen from outside, so the learner's code cannot hide it: a process forked during a
             # manual function could have computed the gradient where the detectors cannot look

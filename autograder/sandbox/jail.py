@@ -166,6 +166,21 @@ def prepare_scratch(module_name: str, source: bytes) -> str:
     return scratch
 
 
+def replace_submission(scratch: str, old_module: str, module_name: str, source: bytes) -> None:
+    """Swap the file in a live child's /submission (a bind of source/, so the child sees the change):
+    the next file of the submission, where a fresh child would find it, and the last one gone."""
+    folder = os.path.join(scratch, "source")
+    target = os.path.join(folder, f"{module_name}.py")
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(source)
+    if old_module != module_name:
+        try:
+            os.unlink(os.path.join(folder, f"{old_module}.py"))
+        except FileNotFoundError:
+            pass
+
+
 def remove_scratch(scratch: str | None) -> None:
     if scratch:
         shutil.rmtree(scratch, ignore_errors=True)
