@@ -5,6 +5,7 @@ file runs, or how it is judged, gets the next file a fresh child, as if each fil
 from __future__ import annotations
 
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -96,10 +97,53 @@ def test_a_clean_child_serves_the_next_file_of_the_submission(tmp_path):
     assert reused == [("ex03_gradient_check", "ok", "")]
 
 
+# ordinary TensorFlow in the first file, at import and in the call: a tape, a tf.function (which
+# autograph converts into a module of its own, written to the temp folder), a custom gradient
+# traced in it, a Keras layer, a seed
+TENSORFLOW_FIRST = textwrap.dedent("""\
+    import numpy as np
+    import tensorflow as tf
+
+    tf.random.set_seed(3)
+
+    @tf.custom_gradient
+    def clipped(x):
+        return tf.identity(x), lambda dy: tf.clip_by_value(dy, -1.0, 1.0)
+
+    @tf.function
+    def step(w, x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(clipped(w) * x) if tf.reduce_sum(x) > 0 else tf.reduce_sum(w)
+        return tape.gradient(loss, w)
+
+    layer = tf.keras.layers.Dense(3)
+    _ = layer(tf.ones((2, 4)))
+
+    def grad_of_square(x):
+        w = tf.Variable(tf.ones((3,)))
+        _ = step(w, tf.constant([1.0, 2.0, 3.0])).numpy(), tf.random.normal((2,)).numpy()
+        return float(2.0 * np.asarray(x))
+""")
+
+
+def test_ordinary_tensorflow_in_a_file_leaves_its_child_clean(tmp_path):
+    outcome, before, after, reused = first_then_second(tmp_path, TENSORFLOW_FIRST)
+    assert reused == [("ex03_gradient_check", "ok", "")] and after == before, reused
+    assert outcome.status == "ok" and outcome.value == 6.0, outcome
+
+
 # What a first file leaves behind -> the words the child's answer must name (child.state_changes)
 LEFT_BEHIND = {
     "rebinds tf.reduce_sum": ("tf.reduce_sum = lambda t, *a, **k: tf.constant(0.0, t.dtype)", "module tensorflow"),
     "rebinds an operator": ("tf.Variable.__mul__ = lambda a, b: tf.constant(1.0, tf.float64)", "class Variable"),
+    "rebinds tf.nn.sigmoid": ("tf.nn.sigmoid = tf.nn.relu", "module tensorflow.nn"),
+    "rebinds tf.math.exp": ("tf.math.exp = tf.math.expm1", "module tensorflow.math"),
+    "the child's own code": ("import sys\nsys.modules['autograder.sandbox.child']._generators = lambda: ()",
+                             "the grader's own code"),
+    "a file in /dev/shm": ("open('/dev/shm/left', 'w').write('x')", "working folder"),
+    "a meta path finder": ("import sys\nclass Finder:\n    def find_spec(self, *a):\n        return None\n"
+                           "sys.meta_path.insert(0, Finder())", "import path"),
+    "a keras seed": ("import keras\nkeras.utils.set_random_seed(5)", "flags"),
     "numpy behaviour": ("tf.experimental.numpy.experimental_enable_numpy_behavior()", "flags"),
     "functions run eagerly": ("tf.config.run_functions_eagerly(True)", "flags"),
     "keras float64": ("import keras\nkeras.config.set_floatx('float64')", "flags"),
@@ -257,3 +301,78 @@ def test_a_child_given_back_after_the_run_closed_is_stopped_at_once(tmp_path):
     reuse.close()  # the run ended (Ctrl+C) while this file was still being torn down
     reuse.give_back(submission, box)
     assert box._pid is None and not reuse._parked
+
+
+def test_a_crash_after_earlier_calls_is_seen_again_after_those_calls(tmp_path):
+    """The replay: in a child of its own the failing call would have come after the file's earlier
+    calls, whose effects it may use; they are made again first (here: a count of calls)."""
+    first = CLEAN_FIRST + "np.mean.left_by_the_first_file = True\n"
+    second_text = textwrap.dedent("""\
+        import os
+        import numpy as np
+
+        CALLS = []
+
+        def grad_of_square(x):
+            CALLS.append(x)
+            if len(CALLS) == 2 and getattr(np.mean, "left_by_the_first_file", False):
+                os._exit(3)
+            return float(len(CALLS))
+    """)
+    write(tmp_path, "ex01_tape_basics", first)
+    second = write(tmp_path, "ex03_gradient_check", second_text)
+    box = sandbox.Sandbox(str(tmp_path / "ex01_tape_basics.py"), "ex01_tape_basics", sandbox.Limits(call_seconds=30))
+    try:
+        assert box.call(Call("grad_of_square", (3.0,))).status == "ok"
+        box.switch_to(str(second), "ex03_gradient_check")
+        answers = [box.call(Call("grad_of_square", (3.0,))) for _ in range(3)]
+    finally:
+        box.close()
+    assert [a.status for a in answers] == ["ok"] * 3 and [a.value for a in answers] == [1.0, 2.0, 3.0], answers
+
+
+def test_a_failed_attempt_in_a_handed_on_child_is_not_charged_to_the_file(tmp_path):
+    first = CLEAN_FIRST + "np.mean.left_by_the_first_file = True\n"
+    second_text = textwrap.dedent("""\
+        import os
+        import time
+        import numpy as np
+
+        def grad_of_square(x):
+            if getattr(np.mean, "left_by_the_first_file", False):
+                time.sleep(2.0)
+                os._exit(3)
+            return 2.0 * x
+    """)
+    write(tmp_path, "ex01_tape_basics", first)
+    second = write(tmp_path, "ex03_gradient_check", second_text)
+    box = sandbox.Sandbox(str(tmp_path / "ex01_tape_basics.py"), "ex01_tape_basics", sandbox.Limits(call_seconds=30))
+    try:
+        assert box.call(Call("grad_of_square", (3.0,))).status == "ok"
+        box.switch_to(str(second), "ex03_gradient_check")
+        started = time.perf_counter()
+        outcome = box.call(Call("grad_of_square", (3.0,)))
+        elapsed, charged = time.perf_counter() - started, box._spent
+    finally:
+        box.close()
+    assert outcome.status == "ok" and outcome.value == 6.0, outcome
+    assert elapsed > 2.0 and charged < elapsed - 1.5, (elapsed, charged)
+
+
+def test_autograph_works_in_a_child_whatever_the_graders_temp_folder(tmp_path):
+    """The fork server's tempfile had cached the grader's TMPDIR, which the jail does not show: every
+    tf.function whose Python `if` autograph must convert then failed in the sandbox (and only there)."""
+    import subprocess
+    import sys
+
+    folder, temp = tmp_path / "student", tmp_path / "grader-temp"
+    folder.mkdir()
+    temp.mkdir()
+    write(folder, "ex01_tape_basics", TENSORFLOW_FIRST)
+    script = ("import sys; from autograder import sandbox; from autograder.records import Call\n"
+              f"box = sandbox.Sandbox({str(folder / 'ex01_tape_basics.py')!r}, 'ex01_tape_basics')\n"
+              "o = box.call(Call('grad_of_square', (3.0,))); box.close(); sandbox.shut_down()\n"
+              "print(o.status, o.value, o.message[:300])\n")
+    env = {**__import__("os").environ, "TMPDIR": str(temp), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert out.stdout.strip().startswith("ok 6.0"), (out.stdout, out.stderr[-2000:])

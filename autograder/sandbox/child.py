@@ -722,11 +722,14 @@ class _Guard:
     def __init__(self):
         self.run_call, self.capped, self.replace = run_call, _capped, dataclasses.replace
         watched = [run_call, _capped, to_plain, after_state, describe_keras_model, _events_since,
-                   _event_count, _detectors_intact, _install_spy, wire.dumps, wire.loads]
+                   _event_count, _detectors_intact, _install_spy, wire.dumps, wire.loads,
+                   state_changes, _global_state, _numerics_flags, _bindings, _differs, _listing, _load, _generators]
         here = sys.modules[__name__].__dict__
         self._names = {name: here[name] for name in
                        ("run_call", "_capped", "to_plain", "after_state", "describe_keras_model",
-                        "_events_since", "_event_count", "_detectors_intact", "_install_spy")}
+                        "_events_since", "_event_count", "_detectors_intact", "_install_spy",
+                        "state_changes", "_global_state", "_numerics_flags", "_bindings", "_differs", "_listing",
+                        "_load", "_generators")}
         self._code = [(f, f.__code__, f.__defaults__, f.__kwdefaults__) for f in watched]
         self._wire = (wire.dumps, wire.loads)
         self._outcome = (records.Outcome, records.Outcome.__init__)
@@ -770,10 +773,14 @@ def _import_file(path: str, module_name: str, source: bytes | None, limits: dict
 # One child for several files of a submission: only while its global state is as it was
 # ---------------------------------------------------------------------------------------------
 
-# Modules whose attributes a file could rebind for the next one (tf.matmul = ..., np.sum = ...)
-_WATCHED_MODULES = ("tensorflow", "tensorflow.math", "tensorflow.nn", "tensorflow.linalg", "tensorflow.random",
-                    "tensorflow.config", "tensorflow.experimental.numpy", "numpy", "numpy.random", "numpy.linalg",
-                    "builtins", "math", "random", "sys", "os")
+# Modules whose attributes a file could rebind for the next one (tf.matmul = ..., np.sum = ...);
+# TensorFlow's public submodules are tf's own attributes (tensorflow._api.v2.nn is tf.nn)
+_WATCHED_MODULES = ("tensorflow", "numpy", "numpy.random", "numpy.linalg", "builtins", "math", "random", "sys", "os",
+                    "functools", "operator")
+_WATCHED_TF = ("math", "nn", "linalg", "random", "config", "experimental", "keras", "losses", "image", "signal")
+# what libraries write by themselves: autograph's generated modules (a tf.function) in the temp
+# folder, caches and configuration under HOME (matplotlib, Keras)
+_LIBRARY_FILES = ("__autograph_generated_file", ".cache", ".config", ".keras", ".matplotlib", "matplotlib-")
 _RLIMITS = ("RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_STACK")
 _SIGNALS = ("SIGALRM", "SIGVTALRM", "SIGPROF", "SIGTERM", "SIGINT", "SIGCHLD", "SIGUSR1", "SIGUSR2", "SIGPIPE")
 # a child that kept more than this of a file's memory (or a quarter of its limit) starts afresh for the next
@@ -811,7 +818,10 @@ def _numerics_flags() -> dict:
     read("op determinism", lambda: tf_config.is_op_determinism_enabled())
     read("thread pools", lambda: (tf.config.threading.get_inter_op_parallelism_threads(),
                                   tf.config.threading.get_intra_op_parallelism_threads()))
-    read("registered gradients", lambda: len(ops._gradient_registry.list()))
+    # (tf.custom_gradient in a traced function registers one of its own each trace)
+    read("registered gradients", lambda: sorted(n for n in ops._gradient_registry.list()
+                                                if not n.startswith("CustomGradient-")))
+    read("XLA and graph options", lambda: (tf.config.optimizer.get_jit(), tf.config.optimizer.get_experimental_options()))
     read("warnings made errors", lambda: [f for f in warnings.filters if f[0] == "error"])
     read("numpy error handling", np.geterr)
     read("recursion limit", sys.getrecursionlimit)
@@ -829,6 +839,14 @@ def _numerics_flags() -> dict:
 # filled in by Python or a library on first use, not by the learner: __annotations__ on first
 # read, __warningregistry__ on a first warning
 _LAZY_NAMES = frozenset({"__annotations__", "__warningregistry__"})
+
+
+def _listing(folder: str):
+    """The names in ``folder``, less those libraries write by themselves (_LIBRARY_FILES)."""
+    try:
+        return sorted(n for n in os.listdir(folder) if not n.startswith(_LIBRARY_FILES))
+    except OSError:
+        return None
 
 
 def _bindings(namespace) -> dict:
@@ -850,11 +868,19 @@ def _global_state() -> dict:
     import resource
     import threading
 
+    import types
+    from tensorflow.python.util import lazy_loader
+
     state: dict = {"flags": _numerics_flags()}
-    for name in _WATCHED_MODULES:
-        module = sys.modules.get(name)
-        # vars(), not getattr(): reading must not trigger TensorFlow's lazy imports
-        state[f"module {name}"] = None if module is None else _bindings(module)
+    watched = {name: sys.modules.get(name) for name in _WATCHED_MODULES}
+    # vars(), not getattr(): reading must not trigger TensorFlow's lazy imports (a lazy loader's own
+    # dict changes when it loads, so one not loaded yet is not looked into)
+    for name in _WATCHED_TF:
+        watched[f"tensorflow.{name}"] = vars(tf).get(name)
+    watched["tensorflow.experimental.numpy"] = vars(vars(tf).get("experimental", sys)).get("numpy")
+    for name, module in watched.items():
+        if isinstance(module, types.ModuleType) and not isinstance(module, lazy_loader.LazyLoader):
+            state[f"module {name}"] = _bindings(module)
     from tensorflow.python.framework import ops
 
     classes = [tf.Tensor, ops.EagerTensor, tf.Variable, tf.GradientTape, tf.Module, np.ndarray]
@@ -866,10 +892,12 @@ def _global_state() -> dict:
         pass
     for cls in classes:
         state[f"class {cls.__name__}"] = _bindings(cls)
-    state["python threads"] = threading.active_count()
+    import _thread
+
+    state["python threads"] = (threading.active_count(), _thread._count())
     state["environment"] = dict(os.environ)
-    state["working folder"] = (os.getcwd(), sorted(os.listdir(jail.WORKDIR)) if os.path.isdir(jail.WORKDIR) else None)
-    state["import path"] = list(sys.path[1:])  # [0] is the file's own folder
+    state["working folder"] = (os.getcwd(), _listing(jail.WORKDIR), _listing("/dev/shm"))
+    state["import path"] = (list(sys.path), [id(f) for f in sys.meta_path], [id(h) for h in sys.path_hooks])
     state["limits"] = {name: resource.getrlimit(getattr(resource, name)) for name in _RLIMITS if hasattr(resource, name)}
     state["timers"] = tuple(signal.getitimer(getattr(signal, t)) for t in ("ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF"))
     state["signal handlers"] = {name: repr(signal.getsignal(getattr(signal, name))) for name in _SIGNALS
@@ -892,14 +920,17 @@ def state_changes(before: dict, modules_before: frozenset, loaded: set, rss_befo
                   memory_bytes: int = 2 * 1024**3, cpu_seconds: int = 1200) -> list[str]:
     """What differs from ``before`` (the state before any learner code), in words; [] when nothing does."""
     now = _global_state()
+    # (a module not loaded yet when the snapshot was taken, such as tf.keras, has nothing to compare with)
     changes = [name for name, value in now.items()
-               if _differs(before.get(name), value) if name.startswith(("module ", "class "))]
+               if name.startswith(("module ", "class ")) and name in before and _differs(before[name], value)]
     changes += [name for name, value in now.items() if not name.startswith(("module ", "class "))
                 and before.get(name) != value]
     if not _detectors_intact():
         changes.append("the autodiff detectors")
     roots = _install_roots()
     for name in set(sys.modules) - modules_before - loaded:
+        if name.startswith("__autograph_generated_file"):
+            continue  # a tf.function's code, converted by autograph
         where = getattr(sys.modules.get(name), "__file__", None)
         if not (isinstance(where, str) and os.path.realpath(where).startswith(roots)):
             changes.append(f"module {name}")  # a library imported is harmless; a module made up is not

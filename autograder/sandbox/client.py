@@ -181,6 +181,7 @@ class Sandbox:
         self._previous_module = module_name  # the file the kept child had: removed from its /submission
         self._handed_on = False  # the live child served an earlier file (a crash in it is seen again afresh)
         self._busy = False  # a request sent and its answer not read yet
+        self._file_calls: list = []  # (call, seconds) of this file since the live child was handed it
         self.reused: list = []  # (module, "ok" or why not) per file handed to a live child (switch_to)
         self.notes: list[str] = []
 
@@ -308,7 +309,11 @@ class Sandbox:
 
     def _load(self) -> records.Outcome:
         """Import the pending file into the live child; a fresh child if this one will not take it."""
-        self._pending_load = False
+        began = time.perf_counter()
+        if self._busy:  # a Load interrupted before its answer: nobody knows what the child holds
+            self._stop()
+            return self._start()
+        self._busy = True  # until the child answers: an interrupted Load leaves a child nobody may use
         try:
             source = jail.read_submission(self.path, self._source)
         except OSError as exc:
@@ -318,20 +323,21 @@ class Sandbox:
             return self._import_failure
         try:
             jail.replace_submission(self._scratch, self._previous_module, self.module_name, source)
-            self._busy = True
             self._send(wire.dumps(records.Load(self.module_name)), time.monotonic() + self.limits.import_seconds)
             reply = self._receive(said.IMPORTING, self.limits.import_seconds)
-            self._busy = False
         except (OSError, TimeoutError):
             reply = records.Outcome("crashed")
+        self._busy = self._pending_load = False
         self.reused.append((self.module_name, reply.status, reply.message if reply.status == "dirty" else ""))
         if reply.status != "ok":
             # not clean (dirty), or the import failed, died, ran out of memory or time: perhaps because
             # of what the earlier files left, so the file is imported again in a child of its own,
-            # whose answer is the file's (a broken file costs one more child, never a different grade)
+            # whose answer is the file's (a broken file costs one more child, never a different
+            # grade); the attempt is not the file's doing, so not charged to it
+            self._uncharged += time.perf_counter() - began
             self._stop()
             return self._start()
-        self._handed_on = True
+        self._handed_on, self._file_calls = True, []
         return reply
 
     def _descendants(self, pid: int) -> list[int]:
@@ -355,7 +361,7 @@ class Sandbox:
         pid, sock, in_cgroup = self._pid, self._sock, self._in_cgroup
         self._pid = self._sock = self._worker = self._shmem = None
         self._in_cgroup = self._pending_load = self._handed_on = self._busy = False
-        self._buffer = b""
+        self._buffer, self._file_calls = b"", []
         # with the relay in every one of the child's groups the group lists the whole tree; should
         # the group not empty, walk /proc from the relay too (what is left under it; the jailed init's
         # PID namespace ends with it, and _release kills the child's uid)
@@ -433,12 +439,20 @@ class Sandbox:
                 loaded = self._load()
                 if loaded.status != "ok":
                     return loaded
-            handed_on = self._handed_on
+            handed_on, earlier_calls, attempt = self._handed_on, list(self._file_calls), time.perf_counter()
             outcome = self._call(call, seconds, began)
             if handed_on and outcome.status in ("crashed", "memory"):
                 # the child had served earlier files, whose leftovers may be the cause: the call is
-                # seen again in a child of this file's own, and that answer is the file's
-                outcome = self._call(call, seconds, began)
+                # seen again in a child of this file's own, after the file's earlier calls (their
+                # answers stand), and that answer is the file's; the failed attempt and the replay
+                # are not the file's doing, so not charged to it
+                for earlier, earlier_seconds in earlier_calls:
+                    if self._call(earlier, earlier_seconds, time.perf_counter()).status in ("crashed", "memory"):
+                        break
+                self._uncharged += time.perf_counter() - attempt
+                outcome = self._call(call, seconds, time.perf_counter())
+            elif self._handed_on:
+                self._file_calls.append((call, seconds))
             return outcome
         finally:
             # everything the file costs counts, restarts after a crash included (not the fork server's start)
@@ -446,6 +460,8 @@ class Sandbox:
 
     def _call(self, call: records.Call, seconds: float | None, began: float) -> records.Outcome:
         uncharged = self._uncharged
+        if self._busy:  # an earlier request still unanswered (an interrupted call): its answer would come next
+            self._stop()
         left = lambda: (self.limits.submission_seconds - self._spent  # noqa: E731
                         - (time.perf_counter() - began - (self._uncharged - uncharged)))
         if self._pid is None or not self._alive():

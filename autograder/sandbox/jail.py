@@ -707,6 +707,9 @@ def enter(settings: dict, keep_fds: tuple, report=None) -> tuple[str, list[str]]
         finally:
             os._exit(71)
     os.environ.update(HOME=WORKDIR, TMPDIR=WORKDIR, TEMP=WORKDIR, TMP=WORKDIR)
+    # the fork server's own temp folder (the grader's TMPDIR, cached by tempfile) is not in the jail:
+    # without this, tempfile (and so autograph, which converts every tf.function) looks for it there
+    tempfile.tempdir = None
     _filter(warnings)  # the last step: after every mount, the uid change or capability drop, no_new_privs
     return os.path.join(SUBMISSION_DIR, f"{module}.py"), warnings
 
