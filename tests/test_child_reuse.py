@@ -4,6 +4,7 @@ file runs, or how it is judged, gets the next file a fresh child, as if each fil
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
 import time
 from pathlib import Path
@@ -46,8 +47,10 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def first_then_second(folder: Path, first_text: str, second_text: str = SECOND, limits=None):
-    """A sandbox that served the first file (one call), then switched to the second and called it."""
+@contextlib.contextmanager
+def handed_on(folder: Path, first_text: str, second_text: str = SECOND, limits=None):
+    """(sandbox, the first child's pid): the sandbox served the first file (one call), then was
+    switched to the second; closed on leaving."""
     first = write(folder, "ex01_tape_basics", first_text)
     second = write(folder, "ex03_gradient_check", second_text)
     box = sandbox.Sandbox(str(first), "ex01_tape_basics", limits or sandbox.Limits(call_seconds=30))
@@ -55,10 +58,21 @@ def first_then_second(folder: Path, first_text: str, second_text: str = SECOND, 
         assert box.call(Call("grad_of_square", (3.0,))).status == "ok"
         pid = box._pid
         box.switch_to(str(second), "ex03_gradient_check")
-        outcome = box.call(Call("grad_of_square", (3.0,)))
-        return outcome, pid, box._pid, list(box.reused)
+        yield box, pid
     finally:
         box.close()
+
+
+def alone(folder: Path):
+    """A sandbox of its own for the second file."""
+    return sandbox.Sandbox(str(folder / "ex03_gradient_check.py"), "ex03_gradient_check", sandbox.Limits(call_seconds=30))
+
+
+def first_then_second(folder: Path, first_text: str, second_text: str = SECOND, limits=None):
+    """The second file's answer to one call after the first file: (outcome, pid before, pid after, reused)."""
+    with handed_on(folder, first_text, second_text, limits) as (box, pid):
+        outcome = box.call(Call("grad_of_square", (3.0,)))
+        return outcome, pid, box._pid, list(box.reused)
 
 
 def test_cpu_time_used_counts_against_the_child(tmp_path):
@@ -84,9 +98,8 @@ def test_the_next_file_draws_what_it_would_draw_in_a_child_of_its_own(tmp_path):
     first = CLEAN_FIRST + "import random\nnp.random.seed(7)\nrandom.seed(7)\n_ = np.random.rand(100), random.random()\n"
     shared, before, after, reused = first_then_second(tmp_path, first, DRAWS)
     assert after == before and reused[0][1] == "ok", reused
-    with sandbox.Sandbox(str(tmp_path / "ex03_gradient_check.py"), "ex03_gradient_check",
-                         sandbox.Limits(call_seconds=30)) as alone:
-        own = alone.call(Call("grad_of_square", (3.0,)))
+    with alone(tmp_path) as own_box:
+        own = own_box.call(Call("grad_of_square", (3.0,)))
     assert shared.status == own.status == "ok" and shared.value == own.value, (shared, own)
 
 
@@ -193,34 +206,19 @@ def test_a_process_left_running_is_seen_from_outside_and_the_child_is_not_kept(t
 
 def test_the_next_file_cannot_import_the_earlier_one(tmp_path):
     """In a child of its own a file sees no other: handed on, it must not find the earlier module."""
-    write(tmp_path, "ex01_tape_basics", CLEAN_FIRST)
-    second = write(tmp_path, "ex03_gradient_check", SECOND + "\nimport ex01_tape_basics\n")
-    box = sandbox.Sandbox(str(tmp_path / "ex01_tape_basics.py"), "ex01_tape_basics", sandbox.Limits(call_seconds=30))
-    try:
-        assert box.call(Call("grad_of_square", (3.0,))).status == "ok"
-        box.switch_to(str(second), "ex03_gradient_check")
-        shared = box.call(Call("grad_of_square", (3.0,)))
-    finally:
-        box.close()
-    with sandbox.Sandbox(str(second), "ex03_gradient_check", sandbox.Limits(call_seconds=30)) as alone:
-        own = alone.call(Call("grad_of_square", (3.0,)))
+    shared, _before, _after, _reused = first_then_second(tmp_path, CLEAN_FIRST, SECOND + "\nimport ex01_tape_basics\n")
+    with alone(tmp_path) as own_box:
+        own = own_box.call(Call("grad_of_square", (3.0,)))
     assert shared.status == own.status == "import_error", (shared, own)
     assert "ex01_tape_basics" in shared.message and shared.message == own.message
 
 
 def test_a_next_file_that_does_not_import_says_so_as_in_a_child_of_its_own(tmp_path):
-    first = write(tmp_path, "ex01_tape_basics", CLEAN_FIRST)
-    broken = write(tmp_path, "ex03_gradient_check", SECOND + "\nraise ValueError('not today')\n")
-    box = sandbox.Sandbox(str(first), "ex01_tape_basics", sandbox.Limits(call_seconds=30))
-    try:
-        assert box.call(Call("grad_of_square", (3.0,))).status == "ok"
-        box.switch_to(str(broken), "ex03_gradient_check")
+    with handed_on(tmp_path, CLEAN_FIRST, SECOND + "\nraise ValueError('not today')\n") as (box, _pid):
         shared = box.import_status()
         again = box.call(Call("grad_of_square", (3.0,)))
-    finally:
-        box.close()
-    with sandbox.Sandbox(str(broken), "ex03_gradient_check", sandbox.Limits(call_seconds=30)) as alone:
-        own = alone.import_status()
+    with alone(tmp_path) as own_box:
+        own = own_box.import_status()
     assert shared.status == own.status == "import_error" and shared.message == own.message, (shared, own)
     assert again == shared
 
@@ -319,15 +317,8 @@ def test_a_crash_after_earlier_calls_is_seen_again_after_those_calls(tmp_path):
                 os._exit(3)
             return float(len(CALLS))
     """)
-    write(tmp_path, "ex01_tape_basics", first)
-    second = write(tmp_path, "ex03_gradient_check", second_text)
-    box = sandbox.Sandbox(str(tmp_path / "ex01_tape_basics.py"), "ex01_tape_basics", sandbox.Limits(call_seconds=30))
-    try:
-        assert box.call(Call("grad_of_square", (3.0,))).status == "ok"
-        box.switch_to(str(second), "ex03_gradient_check")
+    with handed_on(tmp_path, first, second_text) as (box, _pid):
         answers = [box.call(Call("grad_of_square", (3.0,))) for _ in range(3)]
-    finally:
-        box.close()
     assert [a.status for a in answers] == ["ok"] * 3 and [a.value for a in answers] == [1.0, 2.0, 3.0], answers
 
 
@@ -344,17 +335,10 @@ def test_a_failed_attempt_in_a_handed_on_child_is_not_charged_to_the_file(tmp_pa
                 os._exit(3)
             return 2.0 * x
     """)
-    write(tmp_path, "ex01_tape_basics", first)
-    second = write(tmp_path, "ex03_gradient_check", second_text)
-    box = sandbox.Sandbox(str(tmp_path / "ex01_tape_basics.py"), "ex01_tape_basics", sandbox.Limits(call_seconds=30))
-    try:
-        assert box.call(Call("grad_of_square", (3.0,))).status == "ok"
-        box.switch_to(str(second), "ex03_gradient_check")
+    with handed_on(tmp_path, first, second_text) as (box, _pid):
         started = time.perf_counter()
         outcome = box.call(Call("grad_of_square", (3.0,)))
         elapsed, charged = time.perf_counter() - started, box._spent
-    finally:
-        box.close()
     assert outcome.status == "ok" and outcome.value == 6.0, outcome
     assert elapsed > 2.0 and charged < elapsed - 1.5, (elapsed, charged)
 
