@@ -1,23 +1,20 @@
 """Benchmark: a child handed on from file to file (pipeline.ChildReuse) against a child per file.
 
-    python bench/child_reuse.py [--rounds 6] [--corpus]
+    python bench/child_reuse.py [--rounds 6]
 
-(1) The whole reference submission, one file at a time (as on one core), graded alternately with
-a child handed on and with a child per file (AUTOGRADER_CHILD_PER_FILE=1), in one process: wall
-time and the machine's CPU time (all processes, from /proc/stat) per submission, medians and their
-ratio.  (2) With --corpus, every corpus file with the other exercises' reference solutions beside
-it, graded once: how often the child was handed on to the next file, and why it was not.
+The whole reference submission, one file at a time (as on one core), graded alternately with a
+child handed on and with a child per file (AUTOGRADER_CHILD_PER_FILE=1), in one process: wall time
+and the machine's CPU time (all processes, from /proc/stat) per submission, medians and their
+ratio.  That every corpus file is graded the same among the other references, and costs them
+nothing, is bench/corpus_scores.py --neighbours.
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from autograder import api, engine, pipeline, sandbox  # noqa: E402
+from autograder import api, engine, sandbox  # noqa: E402
 
 
 def machine_cpu_seconds() -> float:
@@ -55,56 +52,12 @@ def side_by_side(rounds: int) -> None:
               f"   walls {' '.join(f'{w:.2f}' for w in walls)}")
 
 
-def corpus() -> None:
-    """Every corpus file among the other references: was the child handed on, and why not."""
-    decisions: collections.Counter = collections.Counter()
-    reasons: collections.Counter = collections.Counter()
-    close = pipeline.ChildReuse.close
-
-    def recording_close(self):
-        for _folder, box in list(self._parked.values()):
-            for _module, status, message in box.reused:
-                decisions[status] += 1
-                if status == "dirty":
-                    reasons.update(part.strip() for part in message.split(","))
-        close(self)
-
-    pipeline.ChildReuse.close = recording_close
-    references = sorted((ROOT / "solutions").glob("ex*.py"))
-    work = Path(tempfile.mkdtemp(prefix="child-reuse-"))
-    files = sorted((ROOT / "tests" / "submissions").glob("ex*/*.py"))
-    started = time.perf_counter()
-    try:
-        for path in files:
-            folder = work / f"{path.parent.name}--{path.stem}"
-            folder.mkdir()
-            shutil.copy(path, folder / f"{path.parent.name}.py")
-            for reference in references:
-                if reference.stem != path.parent.name:
-                    shutil.copy(reference, folder / reference.name)
-            api.grade_paths([str(folder)], workers=1)
-            shutil.rmtree(folder)
-    finally:
-        pipeline.ChildReuse.close = close
-        shutil.rmtree(work, ignore_errors=True)
-    asked = sum(decisions.values())
-    print(f"\n{len(files)} corpus files, each among the other references ({time.perf_counter() - started:.0f} s): "
-          f"{asked} files handed to a live child; it took {decisions['ok']}, "
-          f"was not clean for {decisions['dirty']}, died or ran out of memory for "
-          f"{decisions['crashed'] + decisions['memory']}")
-    for reason, count in reasons.most_common(12):
-        print(f"  not clean: {reason}: {count}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=6)
-    parser.add_argument("--corpus", action="store_true")
     args = parser.parse_args()
     sandbox.warm_up()
     side_by_side(args.rounds)
-    if args.corpus:
-        corpus()
     sandbox.shut_down()
 
 
