@@ -120,6 +120,21 @@ class ExerciseResult:
         return not self.graded and not self.left_out
 
 
+def _source(submission: files.Submission) -> bytes | None:
+    """The file's text as read when it was loaded (the child imports exactly this), or None."""
+    return None if submission.code is None else submission.code.encode("utf-8")
+
+
+def _folder(submission: files.Submission) -> str:
+    """The folder a file was handed in from: a child never serves files of two folders."""
+    return os.path.dirname(os.path.abspath(submission.source))
+
+
+def new_sandbox(submission: files.Submission, limits: Limits) -> Sandbox:
+    """A fresh child of the file's own."""
+    return Sandbox(submission.python, submission.exercise, limits, source=_source(submission))
+
+
 class ChildReuse:
     """Children handed on from one file of a submission to the next (sandbox.Sandbox.switch_to).
 
@@ -136,29 +151,26 @@ class ChildReuse:
         self._closed = False  # after close, what comes back is stopped at once (a teardown after the run's end)
 
     def take(self, submission: files.Submission, limits: Limits) -> Sandbox:
-        folder = os.path.dirname(os.path.abspath(submission.source))
-        code = submission.code
-        source = None if code is None else code.encode("utf-8")
         with self._lock:
             parked = self._parked.pop(threading.get_ident(), None)
         if parked is not None:
-            (where, box) = parked
-            if where == folder and box.limits == limits:
-                box.switch_to(submission.python, submission.exercise, source)
+            folder, box = parked
+            if folder == _folder(submission) and box.limits == limits:
+                box.switch_to(submission.python, submission.exercise, _source(submission))
                 return box
             box.close()
-        return Sandbox(submission.python, submission.exercise, limits, source=source)
+        return new_sandbox(submission, limits)
 
     def give_back(self, submission: files.Submission, box: Sandbox) -> None:
-        folder = os.path.dirname(os.path.abspath(submission.source))
         with self._lock:
             previous = self._parked.pop(threading.get_ident(), None)
-            if self._closed:
-                previous, box = (folder, box), None
-            else:
-                self._parked[threading.get_ident()] = (folder, box)
+            closed = self._closed
+            if not closed:
+                self._parked[threading.get_ident()] = (_folder(submission), box)
         if previous is not None:
             previous[1].close()
+        if closed:
+            box.close()  # given back after the run's end: nobody will take it
 
     def close(self) -> None:
         with self._lock:
@@ -186,12 +198,8 @@ class Grading:
     def check(self, check) -> Graded:
         """The check's judgement; a module that did not import fails every check with the reason."""
         if self._sandbox is None:
-            if self.reuse is not None:
-                sandbox = self.reuse.take(self.submission, self.limits)
-            else:
-                code = self.submission.code
-                sandbox = Sandbox(self.submission.python, self.submission.exercise, self.limits,
-                                  source=None if code is None else code.encode("utf-8"))
+            sandbox = (self.reuse.take(self.submission, self.limits) if self.reuse is not None
+                       else new_sandbox(self.submission, self.limits))
             status = sandbox.import_status()
             self._import_failure = status if status.status != "ok" else None
             self._learner, self._sandbox = Learner(sandbox), sandbox

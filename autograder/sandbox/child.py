@@ -721,15 +721,13 @@ class _Guard:
 
     def __init__(self):
         self.run_call, self.capped, self.replace = run_call, _capped, dataclasses.replace
-        watched = [run_call, _capped, to_plain, after_state, describe_keras_model, _events_since,
-                   _event_count, _detectors_intact, _install_spy, wire.dumps, wire.loads,
-                   state_changes, _global_state, _numerics_flags, _bindings, _differs, _listing, _load, _generators]
         here = sys.modules[__name__].__dict__
         self._names = {name: here[name] for name in
                        ("run_call", "_capped", "to_plain", "after_state", "describe_keras_model",
                         "_events_since", "_event_count", "_detectors_intact", "_install_spy",
                         "state_changes", "_global_state", "_numerics_flags", "_bindings", "_differs", "_listing",
                         "_load", "_generators")}
+        watched = [*self._names.values(), wire.dumps, wire.loads]
         self._code = [(f, f.__code__, f.__defaults__, f.__kwdefaults__) for f in watched]
         self._wire = (wire.dumps, wire.loads)
         self._outcome = (records.Outcome, records.Outcome.__init__)
@@ -920,11 +918,14 @@ def state_changes(before: dict, modules_before: frozenset, loaded: set, rss_befo
                   memory_bytes: int = 2 * 1024**3, cpu_seconds: int = 1200) -> list[str]:
     """What differs from ``before`` (the state before any learner code), in words; [] when nothing does."""
     now = _global_state()
-    # (a module not loaded yet when the snapshot was taken, such as tf.keras, has nothing to compare with)
-    changes = [name for name, value in now.items()
-               if name.startswith(("module ", "class ")) and name in before and _differs(before[name], value)]
-    changes += [name for name, value in now.items() if not name.startswith(("module ", "class "))
-                and before.get(name) != value]
+    changes = []
+    for name, value in now.items():
+        if name.startswith(("module ", "class ")):
+            # (a module not loaded yet when the snapshot was taken, such as tf.keras, has nothing to compare with)
+            if name in before and _differs(before[name], value):
+                changes.append(name)
+        elif before.get(name) != value:
+            changes.append(name)
     if not _detectors_intact():
         changes.append("the autodiff detectors")
     roots = _install_roots()
