@@ -9,7 +9,7 @@ The flow, and why it is shaped this way:
   plain data, so the same job can be graded by a local worker or by a Dask worker on another machine
   that cannot see ROOT, and a student editing files mid-batch cannot change what is graded.
 - **grade** (a worker process): the job's files are written into a private folder under their plain
-  names and graded with ``api.grade_paths``.  A worker grades one student after another with one
+  names (inside the batch's own work folder, see ``work_folder``) and graded with ``api.grade_paths``.  A worker grades one student after another with one
   fork server, so TensorFlow is imported once per worker, not once per student.
 - **record** (this process): per student ``results.json``, ``report.txt``, ``feedback.html`` and,
   last, ``record.json``, each written atomically.  ``record.json`` marks the student done: a re-run
@@ -22,13 +22,16 @@ The flow, and why it is shaped this way:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
+import fcntl
 import hashlib
 import io
 import json
 import os
 import re
+import shutil
 import stat
 import statistics
 import sys
@@ -222,15 +225,17 @@ def _nothing_found(rubric, problem: str, exercises=None) -> Report:
                           problems=(problem,))
 
 
-def grade_job(job: Job, rubric, limits, file_workers: int = 1, exercises=None) -> Report:
-    """Grade one student's job.  Any failure of the grader itself becomes a zero with the error."""
+def grade_job(job: Job, rubric, limits, file_workers: int = 1, exercises=None, staging_in: str | None = None) -> Report:
+    """Grade one student's job.  Any failure of the grader itself becomes a zero with the error.
+    ``staging_in``: the folder the student's files are written into while graded (a batch's work
+    folder; None: the system's temporary folder, as on a Dask worker)."""
     if job.error:
         return _nothing_found(rubric, job.error, exercises)
     if not job.files:
         names = ", ".join(f"{name}.py" for name in all_exercises())
         return _nothing_found(rubric, f"{job.student}: no exercise file found, at any depth (expected any of: {names})",
                               exercises)
-    with tempfile.TemporaryDirectory(prefix="autograder-batch-") as staging:
+    with tempfile.TemporaryDirectory(prefix="student-" if staging_in else "autograder-student-", dir=staging_in) as staging:
         for exercise, relative, data, problem in job.files:
             if data is None:
                 # grade it as a file that cannot be imported: the reason lands on each of its checks
@@ -303,10 +308,10 @@ def _exists(pid: int) -> bool:
     return True
 
 
-def _grade_in_worker(job: Job, rubric, limits, file_workers: int, exercises):
+def _grade_in_worker(job: Job, rubric, limits, file_workers: int, exercises, staging_in: str | None = None):
     started = time.perf_counter()
     try:
-        return grade_job(job, rubric, limits, file_workers, exercises), "", time.perf_counter() - started
+        return grade_job(job, rubric, limits, file_workers, exercises, staging_in), "", time.perf_counter() - started
     except Exception as exc:  # noqa: BLE001 - any grader failure is that student's zero, with the reason
         return None, f"{type(exc).__name__}: {exc}", time.perf_counter() - started
 
@@ -334,6 +339,66 @@ def grade_on_dask(job: Job, rubric, limits, file_workers: int, exercises):
             threading.Thread(target=_keep_fork_server, name="autograder-fork-server", daemon=True).start()
             _dask_ready.wait()
         return _grade_in_worker(job, rubric, limits, file_workers, exercises)
+
+
+# ---------------------------------------------------------------------------------------------
+# The batch's work folder: the sandbox fork server's socket, each student's files while graded
+# ---------------------------------------------------------------------------------------------
+
+WORK_PREFIX = "autograder-batch-"
+WORK_LOCK = ".lock"
+
+
+def work_parent() -> str:
+    """Where work folders go: the temporary folder, or /tmp under a long TMPDIR (a unix socket's
+    path has at most 107 bytes)."""
+    return tempfile.gettempdir() if len(tempfile.gettempdir()) < 64 else "/tmp"
+
+
+@contextlib.contextmanager
+def work_folder():
+    """A folder of this batch's own (0700), removed at the end.  A batch killed with SIGKILL cannot
+    remove it, so each batch first removes the folders of batches that are gone: a batch holds a lock
+    on its folder while it runs, and the kernel lets go of a lock when its process dies, however it dies."""
+    parent = work_parent()
+    remove_abandoned(parent)
+    path = tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=parent)
+    # locked before it has its name: a folder with a lock that nobody holds is abandoned
+    lock = os.open(os.path.join(path, WORK_LOCK + ".new"), os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        os.rename(os.path.join(path, WORK_LOCK + ".new"), os.path.join(path, WORK_LOCK))
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+        os.close(lock)
+
+
+def remove_abandoned(parent: str) -> list:
+    """Remove this user's batch work folders under ``parent`` whose batch is no longer running; returns them."""
+    removed = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(WORK_PREFIX):
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+            lock = os.open(os.path.join(entry.path, WORK_LOCK), os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except OSError:
+            continue  # no lock: not a batch's work folder
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(lock)
+            continue  # held: that batch is still running
+        shutil.rmtree(entry.path, ignore_errors=True)
+        os.close(lock)
+        removed.append(entry.path)
+    return removed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -463,19 +528,21 @@ def grade_class(root: Path, out: Path, rubric, limits, progress=None, workers: i
     elif scheduler is not None:
         _run_dask(scheduler, todo, jobs, rubric, limits, exercises, finished)
     elif workers <= 1:
-        for name in todo:  # in this process: one fork server for the whole class
-            report, error, seconds = _grade_in_worker(jobs[name], rubric, limits, file_workers, exercises)
-            if report is None:
-                report, error, seconds = _failed(name, rubric, exercises, error, seconds)
-            finished(name, report, error, seconds)
+        with work_folder() as work:
+            for name in todo:  # in this process: one fork server for the whole class
+                report, error, seconds = _grade_in_worker(jobs[name], rubric, limits, file_workers, exercises, work)
+                if report is None:
+                    report, error, seconds = _failed(name, rubric, exercises, error, seconds)
+                finished(name, report, error, seconds)
     else:
-        _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, finished,
-                  lambda name, error: finished(name, *_failed(name, rubric, exercises, error)))
+        with work_folder() as work:
+            _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, finished,
+                      lambda name, error: finished(name, *_failed(name, rubric, exercises, error)), work)
     write_summary(out, [records[s.name] for s in students])
     return [(s.name, _report_of(records[s.name])) for s in students]
 
 
-def _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, finished, failed) -> None:
+def _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, finished, failed, work: str) -> None:
     """Worker processes forked from a process that imported TensorFlow and the grader once, all
     forking their children from one sandbox fork server.
 
@@ -502,28 +569,25 @@ def _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, fini
     #   TensorFlow and the grader once (no op runs there) -- a worker starts in a fraction of a
     #   second instead of importing TensorFlow itself; this process is never forked (threads, children);
     # - one sandbox fork server for all workers, listening in a folder only the grader can enter
-    #   (TemporaryDirectory makes it 0700); it stays a clean process of its own (python -P, cwd /).
+    #   (the batch's work folder, 0700); it stays a clean process of its own (python -P, cwd /).
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["autograder.batch_preload"])
-    # a unix socket's path has at most 107 bytes: under a long TMPDIR, the folder goes in /tmp
-    under = None if len(tempfile.gettempdir()) < 64 else "/tmp"
-    with tempfile.TemporaryDirectory(prefix="autograder-forkserver-", dir=under) as private:
-        path = os.path.join(private, "socket")
-        server = ForkServer(listen=path)
-        try:
-            while queue:
-                if server.process.poll() is not None:  # it died (say, killed by the OOM killer): a new one
-                    server = ForkServer(listen=path)
-                lost = _one_pool(context, (os.getpid(), path), workers, queue, jobs,
-                                 (rubric, limits, file_workers, exercises), finished, failed)
-                if lost:
-                    shown = sorted({*lost, *(n for n in queue[:1] if deaths[n])})
-                    print(f"autograder batch: a worker process died while grading {', '.join(shown)}; "
-                          "starting new workers and grading again", file=sys.stderr, flush=True)
-                    for name in lost:
-                        retry_or_fail(name)
-        finally:
-            server.close()
+    path = os.path.join(work, "socket")
+    server = ForkServer(listen=path)
+    try:
+        while queue:
+            if server.process.poll() is not None:  # it died (say, killed by the OOM killer): a new one
+                server = ForkServer(listen=path)
+            lost = _one_pool(context, (os.getpid(), path), workers, queue, jobs,
+                             (rubric, limits, file_workers, exercises, work), finished, failed)
+            if lost:
+                shown = sorted({*lost, *(n for n in queue[:1] if deaths[n])})
+                print(f"autograder batch: a worker process died while grading {', '.join(shown)}; "
+                      "starting new workers and grading again", file=sys.stderr, flush=True)
+                for name in lost:
+                    retry_or_fail(name)
+    finally:
+        server.close()
 
 
 def _one_pool(context, initargs, workers, queue, jobs, settings, finished, failed) -> list:

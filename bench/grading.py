@@ -1,10 +1,11 @@
 """Benchmark: what grading costs, per exercise, and fork server vs a fresh process per submission.
 
-    python bench/grading.py [--copies N] [--repeats R]
+    python bench/grading.py [--copies N] [--repeats R] [--part exercises|whole|oracle|fork]
 
 Prints (1) the grading time of the reference solutions per exercise, after TensorFlow is
 imported, split into learner calls and everything else (medians of R runs); the whole reference
-submission one file at a time and two side by side (R runs each, interleaved); (2) for N copies of the reference
+submission one file at a time and two side by side (R runs each, interleaved); the same one file
+at a time with the oracle's memo emptied before each run or kept (interleaved); (2) for N copies of the reference
 submission of one fast exercise, the per-submission wall time of starting a child and running
 all of its checks, (a) one fresh interpreter per submission and (b) forked from the warm fork
 server, interleaved in one run, with medians and their ratio.
@@ -51,6 +52,14 @@ def per_exercise(repeats: int) -> None:
     print(f"{'all exercises':26} {'':6} {total:7.2f}")
 
 
+def warm_up() -> None:
+    """The fork server, TensorFlow, the oracle's data and caches, as per_exercise leaves them."""
+    from autograder import api, sandbox
+
+    sandbox.warm_up()
+    api.grade_paths([str(ROOT / "solutions")], workers=1)
+
+
 def whole_submission(repeats: int) -> None:
     """The full reference submission (every exercise file) graded one file at a time vs two side by side."""
     from autograder import api
@@ -66,6 +75,31 @@ def whole_submission(repeats: int) -> None:
     print(f"\nthe whole reference submission ({repeats} runs each, interleaved):")
     print(f"  one file at a time:  median {one:.2f} s")
     print(f"  two files at a time: median {two:.2f} s   ratio {one / two:.2f}x")
+
+
+def oracle_memo(repeats: int) -> None:
+    """The whole reference submission, one file at a time, with the oracle's memo (oracle.by_value)
+    emptied before each run (as for a worker's first student) or kept (every later one), interleaved:
+    wall time and the grader's own CPU time (this process: pytest, the oracle, the wire)."""
+    from autograder import api, oracle
+
+    figures: dict = {"oracle cold": ([], []), "oracle warm": ([], [])}
+    for i in range(repeats):
+        for mode in (("oracle cold", "oracle warm") if i % 2 == 0 else ("oracle warm", "oracle cold")):
+            if mode == "oracle cold":
+                oracle.clear_memos()
+            cpu, started = time.process_time(), time.perf_counter()
+            report = api.grade_paths([str(ROOT / "solutions")], workers=1)
+            figures[mode][0].append(time.perf_counter() - started)
+            figures[mode][1].append(time.process_time() - cpu)
+            assert report.score == report.max_score
+    print(f"\nthe whole reference submission, one file at a time, the oracle's memo emptied or kept "
+          f"({repeats} runs each, interleaved):")
+    cold_wall, cold_cpu = (statistics.median(v) for v in figures["oracle cold"])
+    for mode, (walls, cpus) in figures.items():
+        wall, cpu = statistics.median(walls), statistics.median(cpus)
+        print(f"  {mode}: wall median {wall:.2f} s (x{wall / cold_wall:.2f})   "
+              f"grader's CPU median {cpu:.2f} s (x{cpu / cold_cpu:.2f})")
 
 
 def fresh_vs_forked(copies: int) -> None:
@@ -104,10 +138,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--part", choices=("all", "exercises", "whole", "oracle", "fork"), default="all",
+                        help="one section only (default: all)")
     args = parser.parse_args()
-    per_exercise(args.repeats)
-    whole_submission(args.repeats)
-    fresh_vs_forked(args.copies)
+    wanted = lambda part: args.part in ("all", part)  # noqa: E731
+    if wanted("exercises"):
+        per_exercise(args.repeats)  # (warms the fork server and every cache too)
+    else:
+        warm_up()
+    if wanted("whole"):
+        whole_submission(args.repeats)
+    if wanted("oracle"):
+        oracle_memo(args.repeats)
+    if wanted("fork"):
+        fresh_vs_forked(args.copies)
     from autograder import sandbox
 
     sandbox.shut_down()

@@ -138,6 +138,52 @@ def test_named_mistakes_are_counted_in_the_summary(tmp_path):
     assert "| 2 | ex01.gradient_descent: " in named, named
 
 
+def private_temp(tmp_path: Path) -> dict:
+    """An environment whose TMPDIR is a folder of this test's own (short enough for a socket's path)."""
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="bk-", dir="/tmp")
+    (tmp_path / "temp-folder").write_text(folder)
+    return {**os.environ, "TMPDIR": folder}
+
+
+def work_folders(env: dict, pid: int | None = None) -> list:
+    """The batch work folders in ``env``'s TMPDIR (of the batch ``pid``, or of any)."""
+    return sorted(str(p) for p in Path(env["TMPDIR"]).glob(f"{batch.WORK_PREFIX}{'' if pid is None else f'{pid}-'}*"))
+
+
+@pytest.fixture(autouse=True)
+def _remove_private_temp(tmp_path):
+    yield
+    marker = tmp_path / "temp-folder"
+    if marker.exists():
+        shutil.rmtree(marker.read_text(), ignore_errors=True)
+
+
+def test_a_work_folder_is_removed_at_the_end_and_one_nobody_holds_by_the_next_batch(tmp_path):
+    env = private_temp(tmp_path)
+    script = ("import os, sys; from autograder import batch\n"
+              "with batch.work_folder() as work:\n"
+              "    open(os.path.join(work, 'student-x'), 'w').close(); print(work, flush=True)\n"
+              "    sys.stdin.readline()\n"
+              "    if sys.argv[1] == 'kill': os.kill(os.getpid(), 9)\n")
+    held = subprocess.Popen([sys.executable, "-c", script, "kill"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, env=env)
+    folder = held.stdout.readline().strip()
+    # a running batch's folder is left alone by another batch
+    second = subprocess.run([sys.executable, "-c", script, "end"], input="\n", capture_output=True, text=True, env=env)
+    assert second.returncode == 0, second.stderr
+    assert Path(folder, "student-x").exists()
+    assert not Path(second.stdout.strip()).exists()  # its own, removed at its end
+    held.communicate("\n")
+    assert held.returncode == -signal.SIGKILL and Path(folder).exists()
+    # a folder that is not a batch's (no lock in it) is not touched either
+    stranger = Path(env["TMPDIR"], f"{batch.WORK_PREFIX}someone-else")
+    stranger.mkdir()
+    assert batch.remove_abandoned(env["TMPDIR"]) == [folder]
+    assert not Path(folder).exists() and stranger.exists()
+
+
 def _children(pid: int) -> list[int]:
     return sandbox.descendants(pid)
 
@@ -150,7 +196,8 @@ def test_a_batch_killed_with_sigkill_resumes_and_gives_the_same_gradebook(tmp_pa
         shutil.copy(sources[index % 3], root / f"s{index}" / "ex01_tape_basics.py")
     out = tmp_path / "out"
     command = [sys.executable, "-m", "autograder.cli", "batch", str(root), "--out", str(out), "--workers", "2"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = private_temp(tmp_path)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.monotonic() + 300
     while not list(out.glob("*/record.json")) and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
@@ -167,9 +214,14 @@ def test_a_batch_killed_with_sigkill_resumes_and_gives_the_same_gradebook(tmp_pa
     while any(os.path.exists(f"/proc/{pid}") for pid in helpers) and time.monotonic() < gone:
         time.sleep(0.1)
     assert not [pid for pid in helpers if os.path.exists(f"/proc/{pid}")], "a worker outlived the killed batch"
+    # the killed batch could not remove its work folder (the fork server's socket, a student's files);
+    # the next batch removes it, and its own at its end
+    left = work_folders(env, process.pid)
+    assert left and any(Path(folder, "socket").exists() for folder in left), left
 
-    resumed = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
     assert resumed.returncode == 0, resumed.stderr
+    assert not work_folders(env), os.listdir(env["TMPDIR"])
     assert resumed.stdout.count("already graded") == len(finished)
     assert {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/record.json") if p.parent.name in finished} == finished
 
@@ -200,8 +252,9 @@ def test_a_worker_killed_mid_grade_is_retried_and_nobody_is_lost(tmp_path):
         (root / f"s{index}").mkdir(parents=True)
         # ex04: a few seconds a student, so a kill soon after grading begins lands mid-grade
         shutil.copy(SOLUTIONS / "ex04_manual_backprop.py", root / f"s{index}" / "ex04_manual_backprop.py")
+    env = private_temp(tmp_path)
     process = subprocess.Popen([sys.executable, "-m", "autograder.cli", "batch", str(root), "--out", str(out),
-                                "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     # a worker is a child of multiprocessing's fork server, itself a child of the batch beside the
     # sandbox's fork server and multiprocessing's resource tracker.  Once the sandbox's server has
     # forked a child, grading has begun, and the fork server's preload (whose imports may start
@@ -226,6 +279,7 @@ def test_a_worker_killed_mid_grade_is_retried_and_nobody_is_lost(tmp_path):
     assert set(rows) == {f"s{i}" for i in range(4)}
     assert "a worker process died while grading" in stderr  # the kill landed mid-grade
     assert {(row["status"], row["ex04_manual_backprop"], row["total"]) for row in rows.values()} == {("graded", "27", "27")}
+    assert not work_folders(env)  # the killed worker's student folder too
 
 
 def test_dask_local_cluster_gives_the_same_gradebook_as_local_grading(tmp_path):
