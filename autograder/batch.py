@@ -22,7 +22,7 @@ The flow, and why it is shaped this way:
 
 from __future__ import annotations
 
-import contextlib
+import atexit
 import csv
 import dataclasses
 import fcntl
@@ -355,21 +355,39 @@ def work_parent() -> str:
     return tempfile.gettempdir() if len(tempfile.gettempdir()) < 64 else "/tmp"
 
 
-@contextlib.contextmanager
-def work_folder():
-    """A folder of this batch's own (0700), removed at the end.  A batch killed with SIGKILL cannot
-    remove it, so each batch first removes the folders of batches that are gone: a batch holds a lock
-    on its folder while it runs, and the kernel lets go of a lock when its process dies, however it dies."""
-    parent = work_parent()
-    remove_abandoned(parent)
-    path = tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=parent)
-    # locked before it has its name: a folder with a lock that nobody holds is abandoned
-    lock = os.open(os.path.join(path, WORK_LOCK + ".new"), os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        os.rename(os.path.join(path, WORK_LOCK + ".new"), os.path.join(path, WORK_LOCK))
-        yield path
-    finally:
+_work: list = []  # this process's work folder, once made
+_work_made = threading.Lock()
+
+
+def work_folder() -> str:
+    """This process's batch work folder (0700), made on first use and removed when the process exits:
+    the sandbox fork server's socket, each student's files while graded, and multiprocessing's own
+    folder (its fork server's socket).  A batch killed with SIGKILL cannot remove it, so a batch
+    first removes the folders of batches that are gone: a batch holds a lock on its folder while it
+    runs, and the kernel lets go of a lock when its process dies, however it dies."""
+    with _work_made:
+        if not _work:
+            parent = work_parent()
+            remove_abandoned(parent)
+            path = tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=parent)
+            # locked before it has its name: a folder with a lock that nobody holds is abandoned
+            lock = os.open(os.path.join(path, WORK_LOCK + ".new"), os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            os.rename(os.path.join(path, WORK_LOCK + ".new"), os.path.join(path, WORK_LOCK))
+            atexit.register(_remove_work, os.getpid(), path, lock)
+            import multiprocessing.process
+
+            # multiprocessing makes its folder (pymp-*) on first use, in TMPDIR, and removes it only at a clean exit
+            config = multiprocessing.process.current_process()._config  # noqa: SLF001 - the one place it is kept
+            if config.get("tempdir") is None:
+                os.mkdir(os.path.join(path, "multiprocessing"), 0o700)
+                config["tempdir"] = os.path.join(path, "multiprocessing")
+            _work.append(path)
+    return _work[0]
+
+
+def _remove_work(owner: int, path: str, lock: int) -> None:
+    if os.getpid() == owner:  # not in a child forked from this process
         shutil.rmtree(path, ignore_errors=True)
         os.close(lock)
 
@@ -528,16 +546,14 @@ def grade_class(root: Path, out: Path, rubric, limits, progress=None, workers: i
     elif scheduler is not None:
         _run_dask(scheduler, todo, jobs, rubric, limits, exercises, finished)
     elif workers <= 1:
-        with work_folder() as work:
-            for name in todo:  # in this process: one fork server for the whole class
-                report, error, seconds = _grade_in_worker(jobs[name], rubric, limits, file_workers, exercises, work)
-                if report is None:
-                    report, error, seconds = _failed(name, rubric, exercises, error, seconds)
-                finished(name, report, error, seconds)
+        for name in todo:  # in this process: one fork server for the whole class
+            report, error, seconds = _grade_in_worker(jobs[name], rubric, limits, file_workers, exercises, work_folder())
+            if report is None:
+                report, error, seconds = _failed(name, rubric, exercises, error, seconds)
+            finished(name, report, error, seconds)
     else:
-        with work_folder() as work:
-            _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, finished,
-                      lambda name, error: finished(name, *_failed(name, rubric, exercises, error)), work)
+        _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, finished,
+                  lambda name, error: finished(name, *_failed(name, rubric, exercises, error)), work_folder())
     write_summary(out, [records[s.name] for s in students])
     return [(s.name, _report_of(records[s.name])) for s in students]
 
