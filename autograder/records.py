@@ -59,8 +59,23 @@ class Call:
     kwargs: tuple = ()  # (name, value) pairs, so the record stays hashable
     manual: bool = False
     returns: bool = True  # False: the contract ignores the return value (read only the inputs after)
-    spy: str = ""  # a module function whose calls the child records (first argument's row fingerprints)
+    spy: str = ""  # a module function whose calls the child records (its rows' fingerprints: fingerprint_rows)
     read: str = ""  # how the child reads a return value that is not numbers: a reader it knows by name
+
+
+SPY_DIRECTION_SEED = 20261123
+
+
+def fingerprint_rows(*arrays) -> np.ndarray:
+    """One number per row of the arrays side by side (the first argument of a spied call and, when it
+    has as many rows, the second: a mini-batch's x and y): the row's dot product with a fixed random
+    vector, rounded.  The trusted side computes the same for the data it sent, so it can tell which
+    (x, y) pairs went into each mini-batch, and whether every x row kept its own y, without receiving
+    the data back."""
+    rows = [np.asarray(a, dtype=np.float64) for a in arrays]
+    rows = np.hstack([r.reshape(r.shape[0], -1) for r in rows])
+    direction = np.random.default_rng(SPY_DIRECTION_SEED).normal(size=rows.shape[1])
+    return np.round(rows @ direction, 6)
 
 
 @dataclass(frozen=True)

@@ -191,3 +191,35 @@ def test_a_process_is_held_by_its_cgroup_only_once_it_is_in_every_group():
         os.waitpid(pid, 0)
         group.remove()
     assert not any(os.path.exists(folder) for folder in folders)
+
+
+FORGED_HELLO = """
+import sys
+
+# the child's serve loop sends its warnings as its first answer, after this import: remove them all,
+# "not in its own namespaces" included, so that the answer says the child is jailed
+frame = sys._getframe()
+while frame is not None and "warnings_" not in frame.f_locals:
+    frame = frame.f_back
+if frame is not None:
+    frame.f_locals["warnings_"].clear()
+
+
+def grad_of_square(x):
+    return 2.0 * x
+"""
+
+
+@pytest.mark.parametrize("forged", [False, True])
+def test_a_child_outside_namespaces_is_not_believed_when_it_says_it_is_jailed(tmp_path, monkeypatch, forged):
+    # the fallback of a machine without namespaces: the child's process is in the grader's PID namespace
+    monkeypatch.setenv("AUTOGRADER_TEST_NO_NAMESPACES", "1")
+    path = tmp_path / "ex01_tape_basics.py"
+    path.write_text(FORGED_HELLO if forged else "def grad_of_square(x):\n    return 2.0 * x\n")
+    with sandbox.Sandbox(str(path), "ex01_tape_basics", sandbox.Limits(call_seconds=20)) as box:
+        assert box.import_status().status == "ok"
+        assert box.call(Call("grad_of_square", (3.0,))).value == 6.0
+        notes = list(box.notes)
+        assert box._worker is None and not box._in_cgroup  # the process tree is watched as unjailed
+    assert any(note.startswith(said.NOT_JAILED) for note in notes), notes
+    assert (said.NOT_JAILED_UNCONFIRMED in notes) == forged, notes

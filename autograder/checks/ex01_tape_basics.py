@@ -36,7 +36,8 @@ def _poly_derivative(coeffs, x0):
     return sum(k * c * x0 ** (k - 1) for k, c in enumerate(coeffs) if k > 0)
 
 
-CUBIC_CASES = (((1.0, -2.0, 0.5, 3.0), 1.5), ((0.0, 0.0, 2.0), -0.7))
+# a cubic, a quadratic and a quintic: coeffs may be of any length, so one written out to x**3 is seen
+CUBIC_CASES = (((1.0, -2.0, 0.5, 3.0), 1.5), ((0.0, 0.0, 2.0), -0.7), ((0.5, 1.0, -1.0, 0.25, 2.0, -0.5), 1.1))
 CONSTANT_CASES = (((4.0,), 2.0),)
 
 
@@ -144,11 +145,17 @@ def check_gradient_descent(learner, rubric):
             mistake = REBOUND if steps > 1 and one_step_worked else NEVER_WATCHED
             parts.append(Verdict(0.0, f"{called}: {outcome.message}. Likely mistake: {mistake}"))
             continue
+        after = lambda step: t + (x0 - t) * (1 - 2 * c * step) ** steps  # noqa: E731 - x after `steps` steps of this size
+        # at lr = 0.1, lr applied twice is a step of 0.01: the Keras default; then the message names both
+        twice = "applied lr twice (a step of lr**2 * grad)"
+        keras = "ignored lr (used the Keras default 0.01)"
+        lr_mistakes = ({f"{twice}, or {keras}": after(0.01)} if abs(lr * lr - 0.01) < 1e-12
+                       else {twice: after(lr * lr), keras: after(0.01)})
         verdict = failed(outcome) or verdict_for(outcome.value, want, tol, called, {
             "x moved uphill (x + lr * grad instead of x - lr * grad)": t + (x0 - t) * (1 + 2 * c * lr) ** steps,
             "one step too many": t + (x0 - t) * (1 - 2 * c * lr) ** (steps + 1),
             "one step too few": t + (x0 - t) * (1 - 2 * c * lr) ** max(steps - 1, 0),
-            "ignored lr (used the Keras default 0.01)": t + (x0 - t) * (1 - 2 * c * 0.01) ** steps,
+            **lr_mistakes,
             "returned x0, the starting point": x0,
             "ran to the minimum instead of taking `steps` steps": t,
         }, scalar=True)
@@ -166,7 +173,7 @@ EXERCISE = Exercise(
     ("grad_of_square", "grad_of_polynomial", "grad_wrt_constant", "gradient_descent"),
     (
         Check("grad_of_square", "values", "d(w**2)/dw = 2w at w0 = 5, -1.25, 0", check_grad_of_square),
-        Check("grad_of_polynomial", "cubic", "p'(x0) of a cubic and a quadratic",
+        Check("grad_of_polynomial", "cubic", "p'(x0) of a cubic, a quadratic and a quintic",
               partial(check_grad_of_polynomial, CUBIC_CASES)),
         Check("grad_of_polynomial", "constant", "a constant polynomial has derivative 0",
               check_grad_of_polynomial_constant),

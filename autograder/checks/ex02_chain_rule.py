@@ -118,10 +118,10 @@ def regression_data():
     return x, y
 
 
-def fit_call(learner, rubric, steps):
+def fit_call(learner, rubric, steps, dtype="float64"):
     x, y = regression_data()
     lr = float(rubric.setting(NAME, "fit_lr"))
-    return learner.call("fit_linear", Tensor(x, "float64"), Tensor(y, "float64"), lr, int(steps), seed=0), x, y, lr
+    return learner.call("fit_linear", Tensor(x, dtype), Tensor(y, dtype), lr, int(steps), seed=0), x, y, lr
 
 
 def unpack_fit(outcome, steps):
@@ -141,14 +141,15 @@ def unpack_fit(outcome, steps):
     return (w, b, losses), None
 
 
-def history_problem(losses, final_loss, lr, steps):
+def history_problem(losses, final_loss, lr, steps, rel=1e-9):
     """Why ``losses`` is not the history of gradient descent that ended at ``final_loss``, or None.
 
     On a convex quadratic with a stable lr (the grader's is) every gradient step lowers the mse, and
-    from an init of the contract's scale the first loss is far above the fitted one.
+    from an init of the contract's scale the first loss is far above the fitted one.  ``rel``: how far
+    apart two losses may be by rounding alone (float32 losses are ~1e-7 apart at best).
     """
     called = f"fit_linear(x, y, lr={lr}, steps={steps})"
-    rises = np.flatnonzero(np.diff(losses) > 1e-9 * (1.0 + np.abs(losses[:-1])))
+    rises = np.flatnonzero(np.diff(losses) > rel * (1.0 + np.abs(losses[:-1])))
     if rises.size:
         i = int(rises[0])
         return (f"{called}: the losses rise from losses[{i}] = {losses[i]:.6g} to losses[{i + 1}] = {losses[i + 1]:.6g}; "
@@ -156,15 +157,16 @@ def history_problem(losses, final_loss, lr, steps):
     if not losses[0] >= 2.0 * final_loss:
         return (f"{called}: the losses do not fall (losses[0] = {losses[0]:.6g}, the fitted layer's mse {final_loss:.6g}): "
                 "the layer must be learned step by step from its initialisation, with losses[i] the mse before step i")
-    if losses[-1] < final_loss - 1e-9 * (1.0 + final_loss):
+    if losses[-1] < final_loss - rel * (1.0 + final_loss):
         return (f"{called}: losses[-1] = {losses[-1]:.6g} is below the mse of the returned layer ({final_loss:.6g}), "
                 "but it must be the loss before the last step, which the step lowers")
     return None
 
 
 def check_fit_converges(learner, rubric):
+    """In float32 (the trajectory is float64): fit_linear must work in both dtypes, as every function."""
     steps = int(rubric.setting(NAME, "fit_steps"))
-    outcome, x, y, lr = fit_call(learner, rubric, steps)
+    outcome, x, y, lr = fit_call(learner, rubric, steps, "float32")
     fit, problem = unpack_fit(outcome, steps)
     if problem:
         return problem
@@ -174,7 +176,7 @@ def check_fit_converges(learner, rubric):
     extra = feedback.curve(losses, ylabel="mse", threshold=limit)
     if loss <= limit:
         # a good final layer is not enough: a closed-form solve with a made-up history also ends there
-        problem = history_problem(losses, loss, lr, steps)
+        problem = history_problem(losses, loss, lr, steps, rel=1e-5)  # float32 losses
         return Verdict(0.0, problem, extra) if problem else feedback.attach(PASS, extra)
     return Verdict(0.0, f"after fit_linear(x, y, lr={lr}, steps={steps}) the mse is {loss:.4g}; it should fall below "
                         f"{limit:.4g} (a fraction of the target's variance {np.var(y):.4g})", extra)

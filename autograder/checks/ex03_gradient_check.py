@@ -14,12 +14,13 @@ from autograder.records import PASS, Array, Verdict
 
 NAME = "ex03_gradient_check"
 SHAPE = (3, 4)
+OTHER_SHAPE = (2, 3, 2)  # x may have any shape: a loop over rows and columns only is seen
 
 
-def wavy_case(seed):
+def wavy_case(seed, shape=SHAPE):
     r = rng(3, seed)
-    x = r.normal(size=SHAPE)
-    a = r.uniform(0.5, 2.0, size=SHAPE)
+    x = r.normal(size=shape)
+    a = r.uniform(0.5, 2.0, size=shape)
     return x, a
 
 
@@ -65,8 +66,9 @@ def forward_difference(a, x, eps):
 
 
 def check_numerical_gradient(eps, learner, rubric):
-    """With eps = 1e-3 central differences are within ~1e-6 of the truth; forward ones are ~1e-3 off."""
-    x, a = wavy_case(1)
+    """With eps = 1e-3 central differences are within ~1e-6 of the truth; forward ones are ~1e-3 off.
+    The default-eps case is 3-d: the contract's x is an array of any shape."""
+    x, a = wavy_case(1, SHAPE if eps is not None else OTHER_SHAPE)
     f = oracle.WAVY.numpy_probe(a)
     args = (f, Array(x)) + ((eps,) if eps is not None else ())
     outcome = learner.call("numerical_gradient", *args)

@@ -8,7 +8,7 @@ import numpy as np
 
 from autograder import feedback, oracle
 from autograder.checks.framework import (Check, Exercise, crashed_update_verdict, failed, parts_verdict, rng, signature,
-                              update_verdict, verdict_for)
+                                         init_problems, unpaired_rows, update_verdict, verdict_for)
 from autograder.compare import as_array, as_series, mismatch
 from autograder.records import PASS, Tensor, Verdict
 
@@ -111,14 +111,14 @@ def reprobe_train_step(dtype, learner, rubric):
                                       "hidden unit, where the mix-up does not crash)")
 
 
-def train_call(learner, rubric, epochs, hidden=None, seed=0, batch_size=None, spy=""):
+def train_call(learner, rubric, epochs, hidden=None, seed=0, batch_size=None, spy="", lr=None):
     from autograder import data
 
     split = data.load_housing()
     settings = lambda key: rubric.setting(NAME, key)  # noqa: E731
     hidden = int(settings("hidden")) if hidden is None else hidden
     outcome = learner.call("train", Tensor(split.x_train, "float64"), Tensor(split.y_train, "float64"),
-                           hidden=hidden, epochs=int(epochs), lr=float(settings("lr")),
+                           hidden=hidden, epochs=int(epochs), lr=float(settings("lr")) if lr is None else lr,
                            batch_size=batch_size, seed=seed, seconds=float(settings("train_seconds")), spy=spy)
     return outcome, split
 
@@ -183,6 +183,14 @@ def check_train_step_by_step(learner, rubric):
     if all(np.max(np.abs(p - q)) < 1e-12 for p, q in zip(a[0], other[0])):
         return Verdict(0.0, f"train(housing, hidden={hidden}, epochs={k}) returned the same parameters "
                             "with seed=0 and seed=1: the seed must set the initialisation")
+    # one epoch at lr=0 returns the initialisation itself (the contract's: N(0, 1/fan_in), biases zero)
+    start, problem = unpack_training(train_call(learner, rubric, 1, lr=0.0)[0], 1, d, hidden)
+    if problem:
+        return problem
+    wrong_init = init_problems(f"train(housing, hidden={hidden}, epochs=1, lr=0) (the initial parameters)",
+                               {"w1": start[0][0], "w2": start[0][2]}, {"b1": start[0][1], "b2": start[0][3]})
+    if wrong_init:
+        return parts_verdict(wrong_init)
     lr = float(rubric.setting(NAME, "lr"))
     _, grads = regression_grads(split.x_train, split.y_train, *a[0])
     names = ("w1", "b1", "w2", "b2")
@@ -204,7 +212,8 @@ def check_train_step_by_step(learner, rubric):
 
 def check_train_mini_batches(learner, rubric):
     """batch_size=64 on the 320 housing rows: train_step gets 5 batches of at most 64 rows per epoch,
-    which together hold every row (the grader's other runs are full batch, where batch_size is None)."""
+    which together hold every row, each with its own target (the grader's other runs are full batch,
+    where batch_size is None)."""
     epochs = 2
     outcome, split = train_call(learner, rubric, epochs, batch_size=BATCH, spy="train_step")
     d, n = split.x_train.shape[1], split.x_train.shape[0]
@@ -223,6 +232,11 @@ def check_train_mini_batches(learner, rubric):
     if len(batches) != epochs * per_epoch or max(sizes) > BATCH:
         return Verdict(0.0, f"{called} called train_step {len(batches)} times with batches of {sizes} rows; expected "
                             f"{per_epoch} mini-batches of at most {BATCH} rows per epoch ({epochs * per_epoch} calls)")
+    unpaired = unpaired_rows(batches, split.x_train, split.y_train)
+    if unpaired:
+        return Verdict(0.0, f"{called}: {unpaired} of the {sum(len(b) for b in batches)} rows handed to train_step "
+                            "carry another row's target: take each mini-batch's x and y with the same indices "
+                            "(one permutation for both)")
     for e in range(epochs):
         rows = np.sort(np.concatenate(batches[e * per_epoch:(e + 1) * per_epoch]))
         if len(rows) != n or len(np.unique(rows)) < 0.95 * n:
@@ -242,7 +256,7 @@ EXERCISE = Exercise(
         Check("train", "converges", "housing loss well below the target's variance; losses[-1] matches the params",
               check_train_converges, trains=True),
         Check("train", "step-by-step", "one more epoch is one full-batch tape step on every parameter; the seed "
-                                       "sets the initialisation", check_train_step_by_step, trains=True),
+                                       "sets the initialisation, N(0, 1/fan_in) and zero biases", check_train_step_by_step, trains=True),
         Check("train", "mini-batches", "batch_size cuts each epoch into mini-batches that cover the data",
               check_train_mini_batches, trains=True),
     ),

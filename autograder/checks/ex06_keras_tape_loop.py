@@ -346,7 +346,12 @@ def check_fit_two_steps(learner, rubric):
     else:
         tol = rubric.tolerance("keras_two_steps")
         wrong = [name for name, got, want in zip(("w1", "b1", "w2", "b2"), after, current) if mismatch(got, want, tol)]
-        if wrong:
+        unchanged = all(np.array_equal(np.asarray(got, np.float32), np.asarray(w, np.float32))
+                        for got, w in zip(after, weights))
+        if unchanged:
+            parts.append(Verdict(0.0, f"after fit(..., epochs=2, lr={lr}) the model passed in has the weights it came "
+                                      "with: fit must train the model it is given (not a new build_model())"))
+        elif wrong:
             parts.append(Verdict(0.0, f"after fit(..., epochs=2, lr={lr}) the weights {', '.join(wrong)} are not where "
                                       f"two steps of SGD(lr) on the full batch put them (is it SGD with this lr, on "
                                       f"SparseCategoricalCrossentropy()?)"))

@@ -11,8 +11,8 @@ from functools import partial
 import numpy as np
 
 from autograder import feedback, oracle
-from autograder.checks.framework import (Check, Exercise, Stop, arrays, declared, expect, parts_verdict, rng, signature,
-                              update_verdict, value_of, verdict_for)
+from autograder.checks.framework import (Check, Exercise, Stop, arrays, declared, expect, init_problems, parts_verdict, rng,
+                              signature, update_verdict, value_of, verdict_for)
 from autograder.compare import as_array, mismatch
 from autograder.records import PASS, Tensor, Verdict
 
@@ -113,6 +113,12 @@ def check_softmax(learner, rubric):
 
 # rows far apart: the first overflows exp without a shift, the second underflows to 0/0 with the batch's max
 LARGE = {"float64": np.array([1000.0, -1000.0, 0.0, 500.0]), "float32": np.array([100.0, -100.0, 0.0, 50.0])}
+# and a fifth row, wide in itself (from -WIDE to +WIDE): shifted by its minimum instead of its maximum, exp overflows
+WIDE = {"float64": 500.0, "float32": 50.0}
+
+
+def _row_text(dtype, i) -> str:
+    return f"{LARGE[dtype][i]:+g}" if i < len(LARGE[dtype]) else f"-{WIDE[dtype]:g}..+{WIDE[dtype]:g} (within one row)"
 
 
 def _bad_rows(values) -> tuple:
@@ -125,7 +131,9 @@ def _bad_rows(values) -> tuple:
 def large_logits_part(dtype, learner, rubric):
     r = rng(7, 2, 32 if dtype == "float32" else 64)
     z = r.normal(size=(4, K)) + LARGE[dtype][:, None]
-    # the rows are far apart but each is O(1) wide: in float32 the shifted values keep ~1e-5 of absolute precision
+    z = np.vstack([z, np.linspace(-WIDE[dtype], WIDE[dtype], K) + r.normal(size=K)])
+    # the first rows are far apart but each is O(1) wide: in float32 the shifted values keep ~1e-5 of absolute
+    # precision; the wide row's softmax is one-hot to far below the tolerance
     tol = rubric.tolerance(dtype)
     arg = Tensor(z, dtype)
     called = signature("softmax", z=arg)
@@ -137,7 +145,7 @@ def large_logits_part(dtype, learner, rubric):
     zq = np.asarray(z, dtype=dtype).astype(np.float64)
     want = oracle.softmax(zq)
     if rows:
-        ranges = ", ".join(f"{LARGE[dtype][i]:+g}" for i in rows)
+        ranges = ", ".join(_row_text(dtype, i) for i in rows)
         if rows in _nan_rows(exp_over_rows, z.astype(dtype)):
             named = (f"forgot to subtract each row's maximum before exp: exp overflows for large logits (inf / inf = "
                      f"nan) and underflows for very negative ones (0 / 0 = nan), here the rows near {ranges}; "
@@ -238,21 +246,21 @@ def check_softmax_ce_grad(dtype, n, learner, rubric):
 # ---------------------------------------------------------------------------------------------
 
 
-def train_call(learner, rubric, epochs, seed=0):
+def train_call(learner, rubric, epochs, seed=0, lr=None):
     from autograder import data
 
     split = data.load_digits()
     settings = lambda key: rubric.setting(NAME, key)  # noqa: E731
-    lr = float(settings("lr"))
+    lr = float(settings("lr")) if lr is None else lr
     outcome = learner.call(TRAIN, Tensor(split.x_train, "float64"), Tensor(split.y_train, "int32"), 10,
                            lr=lr, epochs=int(epochs), seed=seed, seconds=float(settings("train_seconds")))
     called = f"{TRAIN}(digits x (1437, 64), labels, n_classes=10, lr={lr}, epochs={epochs}, seed={seed})"
     return outcome, split, lr, called
 
 
-def trained(learner, rubric, epochs, seed=0):
+def trained(learner, rubric, epochs, seed=0, lr=None):
     """(W, b, history), split, lr, called; or stop with why the return value is not that."""
-    outcome, split, lr, called = train_call(learner, rubric, epochs, seed)
+    outcome, split, lr, called = train_call(learner, rubric, epochs, seed, lr)
     d = split.x_train.shape[1]
     w, b, history = arrays(value_of(outcome), {"W": (d, 10), "b": (10,), "history": None}, called)
     if history.shape != (epochs,):
@@ -303,6 +311,11 @@ def check_train_step_by_step(learner, rubric):
     if np.max(np.abs(w_other - w_k)) < 1e-12:
         raise Stop(Verdict(0.0, f"{called} and the same with seed=1 returned the same W: the seed must set the "
                                 "initialisation"))
+    # one epoch at lr=0 returns the initialisation itself (the contract's: N(0, 1/d), b = 0)
+    (w_0, b_0, _), _, _, called_0 = trained(learner, rubric, 1, lr=0.0)
+    wrong_init = init_problems(f"{called_0} (the initial parameters)", {"W": w_0}, {"b": b_0})
+    if wrong_init:
+        raise Stop(parts_verdict(wrong_init))
     x, y = split.x_train, split.y_train
     loss_k, (dw, db) = regression_loss_grads(x, y, w_k, b_k)
     tol = rubric.tolerance("float64")
@@ -324,7 +337,7 @@ EXERCISE = Exercise(
     ("softmax", "cross_entropy", "softmax_ce_grad", TRAIN),
     (
         Check("softmax", "float64", "rows of probabilities that sum to 1 (float64)", check_softmax),
-        Check("softmax", "large-logits", "finite and right for logits near +-1000 (float64) and +-100 (float32)",
+        Check("softmax", "large-logits", "finite and right for logits near +-1000 (float64) and +-100 (float32), and for a row spread over them",
               check_softmax_large_logits),
         Check("cross_entropy", "mean", "mean over the batch of -log p[label] (float64, float32)", check_cross_entropy),
         *(Check("softmax_ce_grad", f"{d}-batch{n}", f"(softmax - onehot) / n matches GradientTape by hand ({d}, batch {n})",
@@ -332,7 +345,7 @@ EXERCISE = Exercise(
         Check(TRAIN, "converges", "digits test accuracy and training loss reach the thresholds; the history falls",
               check_train_converges, trains=True),
         Check(TRAIN, "step-by-step", "one more epoch is one full-batch step of -lr * the gradient; history[i] is the "
-                                     "loss before epoch i; the seed sets the initialisation",
+                                     "loss before epoch i; the seed sets the initialisation, N(0, 1/d) and b = 0",
               check_train_step_by_step, trains=True),
     ),
     uses=(("softmax_ce_grad", ("softmax",)), (TRAIN, ("softmax_ce_grad", "cross_entropy", "softmax"))),

@@ -191,6 +191,48 @@ def fresh_inputs_seed() -> int:
     return secrets.randbits(62) | 1  # never 0, which means "the fixed inputs"
 
 
+def init_problems(called: str, weights: dict, biases: dict) -> list:
+    """Verdicts for what is not the contract's initialisation (every train that draws its own
+    weights): each weight matrix (fan_in, fan_out) from a normal distribution with mean 0 and
+    standard deviation 1/sqrt(fan_in), biases zero.  ``called`` says how the initial parameters were
+    obtained.  The band around 1/sqrt(fan_in) is four sample spreads of a correct draw (1/sqrt(2 N)
+    for N entries) wide, and down to a normal truncated at two standard deviations (0.88x), so a
+    small matrix is judged loosely and a large one tightly: 1/fan_in, N(0, 1) and He's sqrt(2) are
+    rejected wherever the entries suffice."""
+    parts = []
+    for name, w in weights.items():
+        want, entries = 1.0 / np.sqrt(w.shape[0]), w.size
+        noise = 4.0 / np.sqrt(2.0 * entries)
+        spread, mean = float(np.std(w)), float(np.mean(w))
+        if not 0.88 * (1.0 - noise) * want <= spread <= (1.0 + noise) * want or abs(mean) > 5.0 * want / np.sqrt(entries):
+            parts.append(Verdict(0.0, f"{called} returned {name} of shape {w.shape} with mean {mean:.3g} and standard "
+                                      f"deviation {spread:.3g}; the contract draws it from a normal distribution with "
+                                      f"mean 0 and standard deviation 1/sqrt(fan_in) = 1/sqrt({w.shape[0]}) = {want:.3g}"))
+    for name, b in biases.items():
+        if np.max(np.abs(b)) > 1e-12:
+            parts.append(Verdict(0.0, f"{called} returned {name} with values up to {np.max(np.abs(b)):.3g}; the "
+                                      "contract starts the biases at zero"))
+    return parts
+
+
+def unpaired_rows(batches, x, y) -> int:
+    """How many rows of the spied mini-batches (sandbox spy: records.fingerprint_rows) carry an x
+    with another row's y.  ``x``, ``y``: the data as the child got them.  A batch whose y could not
+    be paired by the spy (not as many rows as x) is not judged."""
+    def matched(values, valid):
+        at = np.clip(np.searchsorted(valid, values), 1, len(valid) - 1)
+        nearest = np.minimum(np.abs(values - valid[at - 1]), np.abs(values - valid[at]))
+        return nearest <= 1e-5 * np.maximum(1.0, np.abs(values))  # the same numbers, summed in another order
+
+    pairs, alone = np.sort(records.fingerprint_rows(x, y)), np.sort(records.fingerprint_rows(x))
+    unpaired = 0
+    for batch in batches:
+        batch = np.asarray(batch, dtype=np.float64)
+        if batch.size and len(pairs) > 1 and not matched(batch, alone).all():
+            unpaired += int((~matched(batch, pairs)).sum())
+    return unpaired
+
+
 def _matching(step, lr, grad, shape, tol) -> bool:
     """Whether ``step`` is -lr * ``grad``, allowing numpy broadcasting of the gradient to ``shape``."""
     try:

@@ -513,10 +513,9 @@ def _exception_text(exc: BaseException, path: str | None = None, function=None) 
 
 
 def _install_spy(module, name: str, spied: list):
-    """Record, for each call of module.<name>, a fingerprint of the rows of its first argument.
-
-    A row's fingerprint is its dot product with a fixed random vector, so the trusted side can tell
-    which examples went into each mini-batch, and in which order, without receiving the data back.
+    """Record, for each call of module.<name>, the sorted fingerprints of the rows of its first
+    argument, paired with its second's when that has as many rows (records.fingerprint_rows): the
+    mini-batch's (x, y) pairs.
     """
     original = getattr(module, name, None)
     if original is None or not callable(original):
@@ -524,10 +523,15 @@ def _install_spy(module, name: str, spied: list):
 
     def spy(*args, **kwargs):
         try:
-            rows = np.asarray(args[0], dtype=np.float64)
-            rows = rows.reshape(rows.shape[0], -1)
-            direction = np.random.default_rng(20261123).normal(size=rows.shape[1])
-            spied.append(np.sort(np.round(rows @ direction, 6)))
+            x = np.asarray(args[0], dtype=np.float64)
+            pair = [x]
+            try:
+                y = np.asarray(args[1], dtype=np.float64) if len(args) > 1 else None
+                if y is not None and y.ndim >= 1 and x.ndim >= 1 and y.shape[0] == x.shape[0]:
+                    pair.append(y)
+            except Exception:  # noqa: BLE001 - a second argument that is not rows: x alone
+                pass
+            spied.append(np.sort(records.fingerprint_rows(*pair)))
         except Exception:  # noqa: BLE001 - a spy must never change what the learner's code does
             spied.append(np.zeros(0))  # not rows (sgd_update's list of parameters): the call still counts
         return original(*args, **kwargs)

@@ -37,6 +37,8 @@ TEST_USER_NAMESPACE = "AUTOGRADER_TEST_USER_NAMESPACE"
 # For the tests only: "1" makes no cgroup for a child, as for an unprivileged grader that has none,
 # so the memory watch of that path (sandbox.proc.ShmemWatch) is exercised as root.  Read when a child starts.
 TEST_NO_CGROUP = "AUTOGRADER_TEST_NO_CGROUP"
+# the tests' way to the fallback of a machine without namespaces (jail._unjailed)
+TEST_NO_NAMESPACES = "AUTOGRADER_TEST_NO_NAMESPACES"
 
 # (field, smallest, largest): a limit outside its range is a mistake (a unit slip, a sign), never a wish
 _LIMIT_RANGES = (
@@ -207,7 +209,8 @@ class Sandbox:
         settings = {**self.limits.as_child_settings(), "scratch": self._scratch, "module": self.module_name,
                     "uid": self._slot.uid, "cgroups": self._cgroup.dirs, "memory_bytes": self.limits.memory_bytes,
                     "processes": 256, "hidden": [os.path.dirname(os.path.abspath(autograder.__file__))],
-                    "user_namespace": os.environ.get(TEST_USER_NAMESPACE) == "1"}
+                    "user_namespace": os.environ.get(TEST_USER_NAMESPACE) == "1",
+                    "no_namespaces": os.environ.get(TEST_NO_NAMESPACES) == "1"}
         if self._server is not None:
             try:
                 asked = time.perf_counter()
@@ -258,9 +261,15 @@ class Sandbox:
                     self._note(note[:jail.MAX_TEXT])
             jailed = not any(isinstance(n, str) and n.startswith(jail.NOT_JAILED) for n in hello.value)
             if jailed:
-                # the relay's only child is the jailed init: only the relay can make children of itself
+                # the hello is sent after the import, so learner code could have written it: "jailed" is
+                # believed only when seen from outside.  The relay's only child is the jailed init (only
+                # the relay can make children of itself), in a PID namespace of its own, which no code
+                # in it can leave (setns and unshare are filtered, and unshare moves only new children)
                 kids = [c for c, parent in parent_map().items() if parent == self._pid]
-                self._worker = kids[0] if len(kids) == 1 else None
+                jailed = len(kids) == 1 and in_other_pid_namespace(kids[0])
+                self._worker = kids[0] if jailed else None
+                if not jailed:
+                    self._note(said.NOT_JAILED_UNCONFIRMED)
         # jailed (no cgroup file system inside) and in every group (memory and pids): then the kernel
         # bounds the whole tree and the group lists it; unjailed, a child could move itself elsewhere
         self._in_cgroup = (hello.status == "ok" and jailed and self._cgroup is not None
@@ -627,6 +636,14 @@ class _NamespaceView:
 
     def __setattr__(self, name, value):
         self._namespace[name] = value
+
+
+def in_other_pid_namespace(pid: int) -> bool:
+    """``pid`` is in another PID namespace than this process (False if that cannot be read)."""
+    try:
+        return os.stat(f"/proc/{pid}/ns/pid").st_ino != os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return False
 
 
 class InProcess:

@@ -655,8 +655,8 @@ def enter(settings: dict, keep_fds: tuple, report=None) -> tuple[str, list[str]]
     if not root:
         flags |= CLONE_NEWUSER
     outer_uid, outer_gid = os.getuid(), os.getgid()
-    if _libc.unshare(flags) != 0:
-        reason = os.strerror(ctypes.get_errno())
+    if settings.get("no_namespaces") or _libc.unshare(flags) != 0:
+        reason = "AUTOGRADER_TEST_NO_NAMESPACES=1" if settings.get("no_namespaces") else os.strerror(ctypes.get_errno())
         if _libc.unshare(CLONE_NEWNET | (0 if root else CLONE_NEWUSER)) != 0:
             warnings.append(messages.NO_NETWORK_NAMESPACE.format(reason=os.strerror(ctypes.get_errno())))
         warnings.append(messages.NOT_JAILED_BECAUSE.format(

@@ -53,6 +53,7 @@ NOT_JAILED = "the submission is not in its own namespaces"  # prefix of the warn
 NOT_JAILED_BECAUSE = NOT_JAILED + " ({reason}): it can see the machine's files and processes as {who}"
 NOT_JAILED_AS_ROOT = "root dropped to an unprivileged uid"
 NOT_JAILED_AS_USER = "the grading user"
+NOT_JAILED_UNCONFIRMED = NOT_JAILED + " (its first answer said it was, but its process is not in a PID namespace of its own)"
 USER_NAMESPACE_MAP = NOT_JAILED + " (user namespace map: {reason})"
 NO_NETWORK_NAMESPACE = "no network namespace ({reason}): the submission can use the network"
 NO_CGROUP = ("no memory cgroup ({reason}): memory is watched from outside every 50 ms (resident memory, "
