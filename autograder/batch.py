@@ -347,12 +347,18 @@ def grade_on_dask(job: Job, rubric, limits, file_workers: int, exercises):
 
 WORK_PREFIX = "autograder-batch-"
 WORK_LOCK = ".lock"
+ABANDONED_UNLOCKED_SECONDS = 60
+
+
+# the longest socket path in a work folder, after the folder's parent: multiprocessing's listener,
+# /autograder-batch-PID-xxxxxxxx/mp/listener-xxxxxxxx (a pid of up to 7 digits)
+LONGEST_INSIDE = 55
 
 
 def work_parent() -> str:
     """Where work folders go: the temporary folder, or /tmp under a long TMPDIR (a unix socket's
-    path has at most 107 bytes)."""
-    return tempfile.gettempdir() if len(tempfile.gettempdir()) < 64 else "/tmp"
+    path has at most 107 bytes, and the sockets of both fork servers are in the work folder)."""
+    return tempfile.gettempdir() if len(tempfile.gettempdir()) + LONGEST_INSIDE <= 107 else "/tmp"
 
 
 _work: list = []  # this process's work folder, once made
@@ -380,8 +386,8 @@ def work_folder() -> str:
             # multiprocessing makes its folder (pymp-*) on first use, in TMPDIR, and removes it only at a clean exit
             config = multiprocessing.process.current_process()._config  # noqa: SLF001 - the one place it is kept
             if config.get("tempdir") is None:
-                os.mkdir(os.path.join(path, "multiprocessing"), 0o700)
-                config["tempdir"] = os.path.join(path, "multiprocessing")
+                os.mkdir(os.path.join(path, "mp"), 0o700)
+                config["tempdir"] = os.path.join(path, "mp")
             _work.append(path)
     return _work[0]
 
@@ -406,8 +412,15 @@ def remove_abandoned(parent: str) -> list:
             if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != os.getuid():
                 continue
             lock = os.open(os.path.join(entry.path, WORK_LOCK), os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            # a batch has its lock a moment after it makes its folder: one without a lock for a minute was
+            # left by a batch killed in that moment (or by an older kit, whose folders had none)
+            if time.time() - entry.stat(follow_symlinks=False).st_mtime > ABANDONED_UNLOCKED_SECONDS:
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed.append(entry.path)
+            continue
         except OSError:
-            continue  # no lock: not a batch's work folder
+            continue
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -588,7 +601,7 @@ def _run_pool(workers, todo, jobs, rubric, limits, file_workers, exercises, fini
     #   (the batch's work folder, 0700); it stays a clean process of its own (python -P, cwd /).
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["autograder.batch_preload"])
-    path = os.path.join(work, "socket")
+    path = os.path.join(tempfile.mkdtemp(prefix="fs-", dir=work), "socket")  # one per call: two batches in one process
     server = ForkServer(listen=path)
     try:
         while queue:

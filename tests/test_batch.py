@@ -178,11 +178,23 @@ def test_a_work_folder_is_removed_at_exit_and_one_nobody_holds_by_the_next_batch
     assert not Path(second.stdout.strip()).exists()  # its own, removed at its end
     held.communicate("\n")
     assert held.returncode == -signal.SIGKILL and Path(folder).exists()
-    # a folder that is not a batch's (no lock in it) is not touched either
-    stranger = Path(env["TMPDIR"], f"{batch.WORK_PREFIX}someone-else")
-    stranger.mkdir()
-    assert batch.remove_abandoned(env["TMPDIR"]) == [folder]
-    assert not Path(folder).exists() and stranger.exists()
+    # a folder without a lock is a batch's in the moment before it locks it, unless it has been so for a minute
+    young, old = (Path(env["TMPDIR"], f"{batch.WORK_PREFIX}{name}") for name in ("young", "old"))
+    young.mkdir()
+    old.mkdir()
+    os.utime(old, (time.time() - 2 * batch.ABANDONED_UNLOCKED_SECONDS,) * 2)
+    assert sorted(batch.remove_abandoned(env["TMPDIR"])) == sorted([folder, str(old)])
+    assert not Path(folder).exists() and not old.exists() and young.exists()
+
+
+def test_the_work_folder_falls_back_to_tmp_where_a_socket_path_would_be_too_long(tmp_path, monkeypatch):
+    monkeypatch.setattr(batch.tempfile, "tempdir", "/" + "d" * (107 - batch.LONGEST_INSIDE - 1))
+    assert batch.work_parent() == batch.tempfile.tempdir  # just fits
+    monkeypatch.setattr(batch.tempfile, "tempdir", "/" + "d" * (107 - batch.LONGEST_INSIDE))
+    assert batch.work_parent() == "/tmp"
+    folder = f"/{batch.WORK_PREFIX}{4194304}-abcdefgh"  # the largest pid_max; mkdtemp's and mktemp's 8 letters
+    sockets = (f"{folder}/mp/listener-abcdefgh", f"{folder}/fs-abcdefgh/socket")  # multiprocessing's, the sandbox's
+    assert max(map(len, sockets)) == batch.LONGEST_INSIDE
 
 
 def _children(pid: int) -> list[int]:
@@ -218,9 +230,9 @@ def test_a_batch_killed_with_sigkill_resumes_and_gives_the_same_gradebook(tmp_pa
     # the killed batch could not remove its work folder (the fork server's socket, a student's files);
     # the next batch removes it, and its own at its end
     left = work_folders(env, process.pid)
-    assert len(left) == 1 and Path(left[0], "socket").exists(), left
+    assert len(left) == 1 and list(Path(left[0]).glob("fs-*/socket")), left
     # multiprocessing's folder is in it too; beside it, only the killed children's scratch folders
-    assert Path(left[0], "multiprocessing").is_dir()
+    assert Path(left[0], "mp").is_dir()
     assert {n for n in os.listdir(env["TMPDIR"]) if not n.startswith(jail.SCRATCH_PREFIX)} == {Path(left[0]).name}
 
     resumed = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)

@@ -313,7 +313,7 @@ def check_train_step_by_step(learner, rubric):
                                 "initialisation"))
     # one epoch at lr=0 returns the initialisation itself (the contract's: N(0, 1/d), b = 0)
     (w_0, b_0, _), _, _, called_0 = trained(learner, rubric, 1, lr=0.0)
-    wrong_init = init_problems(f"{called_0} (the initial parameters)", {"W": w_0}, {"b": b_0})
+    wrong_init = init_problems(f"{called_0} (the initial parameters)", {"W": [w_0]}, {"b": [b_0]})
     if wrong_init:
         raise Stop(parts_verdict(wrong_init))
     x, y = split.x_train, split.y_train

@@ -194,23 +194,27 @@ def fresh_inputs_seed() -> int:
 def init_problems(called: str, weights: dict, biases: dict) -> list:
     """Verdicts for what is not the contract's initialisation (every train that draws its own
     weights): each weight matrix (fan_in, fan_out) from a normal distribution with mean 0 and
-    standard deviation 1/sqrt(fan_in), biases zero.  ``called`` says how the initial parameters were
-    obtained.  The band around 1/sqrt(fan_in) is four sample spreads of a correct draw (1/sqrt(2 N)
-    for N entries) wide, and down to a normal truncated at two standard deviations (0.88x), so a
-    small matrix is judged loosely and a large one tightly: 1/fan_in, N(0, 1) and He's sqrt(2) are
-    rejected wherever the entries suffice."""
+    standard deviation 1/sqrt(fan_in), biases zero.  ``weights`` and ``biases``: name -> the draws
+    (one per seed; a small matrix is judged over several seeds' entries together); ``called`` says
+    how the initial parameters were obtained.  The band around 1/sqrt(fan_in) is 4.5 sample spreads
+    of a correct draw (1/sqrt(2 N) for N entries) wide, and down to a normal truncated at two standard
+    deviations (0.88x), so N(0, 1), He's sqrt(2) and a uniform of the right width are rejected
+    wherever the entries suffice."""
     parts = []
-    for name, w in weights.items():
-        want, entries = 1.0 / np.sqrt(w.shape[0]), w.size
-        noise = 4.0 / np.sqrt(2.0 * entries)
-        spread, mean = float(np.std(w)), float(np.mean(w))
+    for name, draws in weights.items():
+        fan_in = draws[0].shape[0]
+        values = np.concatenate([np.ravel(w) for w in draws])
+        want, entries = 1.0 / np.sqrt(fan_in), values.size
+        noise = 4.5 / np.sqrt(2.0 * entries)
+        spread, mean = float(np.std(values)), float(np.mean(values))
         if not 0.88 * (1.0 - noise) * want <= spread <= (1.0 + noise) * want or abs(mean) > 5.0 * want / np.sqrt(entries):
-            parts.append(Verdict(0.0, f"{called} returned {name} of shape {w.shape} with mean {mean:.3g} and standard "
-                                      f"deviation {spread:.3g}; the contract draws it from a normal distribution with "
-                                      f"mean 0 and standard deviation 1/sqrt(fan_in) = 1/sqrt({w.shape[0]}) = {want:.3g}"))
-    for name, b in biases.items():
-        if np.max(np.abs(b)) > 1e-12:
-            parts.append(Verdict(0.0, f"{called} returned {name} with values up to {np.max(np.abs(b)):.3g}; the "
+            parts.append(Verdict(0.0, f"{called} returned {name} of shape {draws[0].shape} with mean {mean:.3g} and "
+                                      f"standard deviation {spread:.3g}; the contract draws it from a normal distribution "
+                                      f"with mean 0 and standard deviation 1/sqrt(fan_in) = 1/sqrt({fan_in}) = {want:.3g}"))
+    for name, draws in biases.items():
+        largest = max(float(np.max(np.abs(b))) if np.size(b) else 0.0 for b in draws)
+        if largest > 1e-12:
+            parts.append(Verdict(0.0, f"{called} returned {name} with values up to {largest:.3g}; the "
                                       "contract starts the biases at zero"))
     return parts
 

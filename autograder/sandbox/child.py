@@ -512,6 +512,9 @@ def _exception_text(exc: BaseException, path: str | None = None, function=None) 
     return f"{messages.learner_text(text)} ({_crash_site(exc, path, function)})"
 
 
+_fingerprint_rows = records.fingerprint_rows  # bound before any learner code, and watched by the guard
+
+
 def _install_spy(module, name: str, spied: list):
     """Record, for each call of module.<name>, the sorted fingerprints of the rows of its first
     argument, paired with its second's when that has as many rows (records.fingerprint_rows): the
@@ -531,7 +534,7 @@ def _install_spy(module, name: str, spied: list):
                     pair.append(y)
             except Exception:  # noqa: BLE001 - a second argument that is not rows: x alone
                 pass
-            spied.append(np.sort(records.fingerprint_rows(*pair)))
+            spied.append(np.sort(_fingerprint_rows(*pair)))
         except Exception:  # noqa: BLE001 - a spy must never change what the learner's code does
             spied.append(np.zeros(0))  # not rows (sgd_update's list of parameters): the call still counts
         return original(*args, **kwargs)
@@ -730,7 +733,7 @@ class _Guard:
                        ("run_call", "_capped", "to_plain", "after_state", "describe_keras_model",
                         "_events_since", "_event_count", "_detectors_intact", "_install_spy",
                         "state_changes", "_global_state", "_numerics_flags", "_bindings", "_differs", "_listing",
-                        "_load", "_generators")}
+                        "_load", "_generators", "_fingerprint_rows")}
         watched = [*self._names.values(), wire.dumps, wire.loads]
         self._code = [(f, f.__code__, f.__defaults__, f.__kwdefaults__) for f in watched]
         self._wire = (wire.dumps, wire.loads)
@@ -1013,6 +1016,8 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
         _reset_output()
         if request.manual and not guard.intact():
             outcome = guard.replace(outcome, used_autodiff=tuple(outcome.used_autodiff) + (sandbox_messages.GRADER_MODIFIED,))
+        if request.spy and outcome.spied and not guard.intact():
+            outcome = guard.replace(outcome, spied=())  # what a changed spy saw is not evidence: nothing was seen
         conn.send_bytes(guard.capped(outcome))
 
 
