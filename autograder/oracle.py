@@ -94,7 +94,7 @@ def accuracy(probabilities, labels) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
-# wavy: f(x) = sum(sin(a*x) * x**2) + sum(x[:-1] * x[1:]) over the flattened x.  Its gradient is
+# wavy: f(x) = sum(sin(a*x) * x**2) + sum(x[:-1] * x[1:]) over the flattened x, for x shaped like a.  Its gradient is
 # non-trivial and coordinate-dependent, so a gradient that is transposed, summed or scaled cannot
 # match by accident.  The three forms below are the one definition (see autograder.probes).
 # ---------------------------------------------------------------------------------------------
@@ -107,6 +107,8 @@ def wavy(a):
     a = np.asarray(a)
 
     def wavy(x):
+        if tuple(x.shape) != a.shape:  # a numerical_gradient that flattens x must not pass unseen
+            raise ValueError(f"f takes an array shaped like x, {a.shape}; it was called with shape {tuple(x.shape)}")
         flat = tf.reshape(x, [-1])
         a_ = tf.cast(tf.reshape(a, [-1]), x.dtype)
         return tf.reduce_sum(tf.sin(a_ * flat) * flat**2) + tf.reduce_sum(flat[:-1] * flat[1:])
@@ -120,6 +122,8 @@ def wavy_numpy(a):
     a = np.asarray(a)
 
     def wavy(x):
+        if np.shape(x) != a.shape:  # a numerical_gradient that flattens x must not pass unseen
+            raise ValueError(f"f takes an array shaped like x, {a.shape}; it was called with shape {np.shape(x)}")
         flat = np.reshape(x, -1)
         return float(np.sum(np.sin(a.reshape(-1) * flat) * flat**2) + np.sum(flat[:-1] * flat[1:]))
 

@@ -182,6 +182,41 @@ def check_fit_converges(learner, rubric):
                         f"{limit:.4g} (a fraction of the target's variance {np.var(y):.4g})", extra)
 
 
+WIDE_D, INIT_SEEDS = 40, 4  # the init is judged on 40 inputs x 3 outputs x 4 seeds: 480 entries of W
+
+
+def init_problem(learner, rubric):
+    """Why fit_linear's initialisation is not the contract's (zeros, or seeded random with standard
+    deviation at most 1/sqrt(d)), or None.  With lr=0 one step returns the initial W and b; d is wide
+    (40) so the bound is tight (0.158) and W has many entries.  The root mean square is judged, so a
+    constant that is not zero counts as the size it is; the allowance above the bound is 4.5 sample
+    spreads of a correct draw (1/sqrt(2 N) for N entries), so a correct draw fails about 1 in 300000."""
+    x = rng(2, 7).normal(size=(60, WIDE_D))
+    y = x @ rng(2, 8).normal(size=(WIDE_D, K))
+    draws = {"W": [], "b": []}
+    for seed in range(INIT_SEEDS):
+        outcome = learner.call("fit_linear", Tensor(x, "float64"), Tensor(y, "float64"), 0.0, 1, seed=seed)
+        problem = failed(outcome)
+        if problem:
+            return problem.message
+        value = outcome.value
+        w, b = (as_array(value[0]), as_array(value[1])) if isinstance(value, tuple) and len(value) == 3 else (None, None)
+        if w is None or w.shape != (WIDE_D, K) or b is None or b.shape != (K,):
+            return f"fit_linear(x of shape (60, {WIDE_D}), y of shape (60, {K}), lr=0, steps=1) must return W of shape " \
+                   f"{(WIDE_D, K)} and b of shape {(K,)}"
+        draws["W"].append(w)
+        draws["b"].append(b)
+    bound = 1.0 / np.sqrt(WIDE_D)
+    for name, values in draws.items():
+        values = np.concatenate([np.ravel(v) for v in values])
+        size = float(np.sqrt(np.mean(values ** 2)))
+        if size > (1.0 + 4.5 / np.sqrt(2.0 * values.size)) * bound:
+            return (f"fit_linear(x of shape (60, {WIDE_D}), y, lr=0, steps=1, seed=0..{INIT_SEEDS - 1}) returned an initial "
+                    f"{name} of root mean square {size:.3g}; the contract initialises W and b as zeros, or seeded random "
+                    f"with standard deviation at most 1/sqrt(d) = 1/sqrt({WIDE_D}) = {bound:.3g}")
+    return None
+
+
 def check_fit_trajectory(learner, rubric):
     """Determinism gives an exact test: run k and k+1 steps from the same seed.
 
@@ -205,6 +240,9 @@ def check_fit_trajectory(learner, rubric):
                             f"the least-squares optimum), so no gradient step can be observed: fit_linear must start "
                             f"from its initialisation and take {k} gradient steps, not solve the problem in closed form")
     parts = []
+    problem = init_problem(learner, rubric)
+    if problem:
+        parts.append(Verdict(0.0, problem))
     tol64 = rubric.tolerance("float64")
     problem = mismatch(losses[:k], first[2], tol64)
     if problem:
@@ -246,7 +284,7 @@ EXERCISE = Exercise(
               partial(check_mse_grads, "float32", N)),
         Check("fit_linear", "converges", "the fitted layer's mse falls well below the target variance",
               check_fit_converges, trains=True),
-        Check("fit_linear", "trajectory", "losses[i] is the loss before step i; each step is -lr * gradient",
+        Check("fit_linear", "trajectory", "starts at the contract's scale; losses[i] is the loss before step i; each step is -lr * gradient",
               check_fit_trajectory, trains=True),
     ),
     uses=(("mse_grads", ("linear_forward",)), ("fit_linear", ("mse_grads", "mse", "linear_forward"))),

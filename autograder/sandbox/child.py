@@ -541,6 +541,13 @@ def _install_spy(module, name: str, spied: list):
 
     setattr(module, name, spy)
     undo = [lambda: setattr(module, name, original)]
+    # A tf.function (a step built inside train, or the guides' module-level train_step) runs its graph
+    # without calling the Python function again: the spy would see one trace, or nothing at all.  Run
+    # tf.functions eagerly for the spied call, so each mini-batch is a real call with real rows.
+    if tf is not None:
+        eager_before = tf.config.functions_run_eagerly()
+        tf.config.run_functions_eagerly(True)
+        undo.append(lambda: tf.config.run_functions_eagerly(eager_before))
     # Functions wrapped in a class and exported as aliases (backprop = _net.backprop): the class's own
     # train calls self.backprop, so the spy must also shadow the method on the object it is bound to.
     owner, func = getattr(original, "__self__", None), getattr(original, "__func__", None)
