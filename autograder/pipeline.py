@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder import load as files
+from autograder import messages, records
 from autograder.checks.framework import Learner, inputs_seed
 from autograder.checks import all_exercises
 from autograder.grade import judge, not_handed_in
@@ -194,15 +195,21 @@ class Grading:
         self.exercise = all_exercises()[submission.exercise]
         self.notes: tuple = ()
         self._sandbox = self._learner = self._import_failure = None
+        self.healthy = True
 
     def check(self, check) -> Graded:
         """The check's judgement; a module that did not import fails every check with the reason."""
-        if self._sandbox is None:
-            sandbox = (self.reuse.take(self.submission, self.limits) if self.reuse is not None
-                       else new_sandbox(self.submission, self.limits))
-            status = sandbox.import_status()
+        if self._sandbox is None and self._import_failure is None:
+            try:
+                self._sandbox = (self.reuse.take(self.submission, self.limits) if self.reuse is not None
+                                 else new_sandbox(self.submission, self.limits))
+                status = self._sandbox.import_status()
+            except Exception as exc:  # noqa: BLE001 - a file the grader could not load still gets every check, at 0
+                self.healthy = False  # a child in an unknown state is stopped, never handed on
+                status = records.Outcome("crashed", message=messages.GRADER_FAILED.format(
+                    detail=f"loading {self.submission.source}: {type(exc).__name__}: {str(exc)[:300]}"))
             self._import_failure = status if status.status != "ok" else None
-            self._learner, self._sandbox = Learner(sandbox), sandbox
+            self._learner = Learner(self._sandbox) if self._sandbox is not None else None
         with inputs_seed(self.inputs):
             return judge(self.exercise, check, self._learner, self.rubric, self._import_failure)
 
@@ -210,7 +217,7 @@ class Grading:
         """``clean=False`` (grading stopped by an error): the child is stopped, never handed on."""
         if self._sandbox is not None:
             self.notes = tuple(dict.fromkeys((*self.notes, *self._sandbox.notes)))
-            if self.reuse is not None and clean:
+            if self.reuse is not None and clean and self.healthy:
                 self.reuse.give_back(self.submission, self._sandbox)
             else:
                 self._sandbox.close()
@@ -247,6 +254,21 @@ def unproduced(submissions, results: dict) -> tuple:
                  for s in submissions if s.source not in results or results[s.source].empty)
 
 
+def zero_unproduced(submissions, results: dict, select) -> dict:
+    """``results`` with a zero for each check of a file the engine returned nothing for: a file the
+    grader failed on keeps its exercise's points in the total, so no failure can shrink what a
+    submission is scored out of."""
+    whole = dict(results)
+    for s in submissions:
+        if s.source not in results or results[s.source].empty:
+            exercise = all_exercises()[s.exercise]
+            message = messages.NO_RESULT.format(source=s.source)
+            whole[s.source] = ExerciseResult(s.exercise, s.source, tuple(
+                Graded(exercise.name, c.function, c.key, c.description, 0.0, message)
+                for c in exercise.checks if select(exercise, c)))
+    return whole
+
+
 def score(exercise_results, rubric: Rubric, problems=(), seconds: float = 0.0, exercises=(), inputs: int = 0) -> Report:
     """Points x fraction per check (the rubric's points), in the kit's order of exercises."""
     order = list(all_exercises())
@@ -281,6 +303,7 @@ def grade_paths(paths, rubric: Rubric | None = None, limits: Limits = Limits(), 
         raise files.UsageError(f"none of the files given is part of this assignment ({', '.join(select.exercises)})")
     # pytest given no file would collect from its rootdir, so it is never called idle
     results = engine.grade(loaded.submissions, rubric, limits, select, workers=workers, inputs=inputs) if loaded.submissions else {}
-    return score((*missing(loaded, select), *results.values()), rubric,
-                 problems=loaded.problems + unproduced(loaded.submissions, results),
+    problems = loaded.problems + unproduced(loaded.submissions, results)
+    results = zero_unproduced(loaded.submissions, results, select)
+    return score((*missing(loaded, select), *results.values()), rubric, problems=problems,
                  seconds=time.perf_counter() - started, exercises=select.exercises, inputs=inputs)

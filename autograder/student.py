@@ -81,7 +81,8 @@ def grade(submissions, rubric, console, select: pipeline.Select, limits=None) ->
                                extra_args=("--capture=no", "-p", "no:unraisableexception"), plugins=[shown])
     if shown.interrupted:
         raise KeyboardInterrupt
-    return pipeline.score(results.values(), rubric, problems=pipeline.unproduced(submissions, results),
+    problems = pipeline.unproduced(submissions, results)
+    return pipeline.score(pipeline.zero_unproduced(submissions, results, select).values(), rubric, problems=problems,
                           seconds=time.perf_counter() - started, exercises=select.exercises)
 
 

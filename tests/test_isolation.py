@@ -92,6 +92,8 @@ def assert_contained(path, tmp_path, monkeypatch):
     assert time.monotonic() - started < 100
     lost = lost_functions(report)
     details = "\n".join(f"{r.name}: {r.message}" for r in report.results if not r.passed)
+    # whatever the file did, it is scored out of its exercise's whole points: no failure shrinks the total
+    assert report.max_score == sum(Rubric.load().data[exercise]["points"].values()), details
     assert must <= lost, details
     assert lost <= must | may, details
     # every message names what happened, never a grader traceback

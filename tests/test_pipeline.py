@@ -140,3 +140,17 @@ def test_a_submission_the_engine_returned_nothing_for_is_a_problem():
     problems = pipeline.unproduced([Sub("a.py"), Sub("b.py"), Sub("c.py")], {"b.py": empty, "c.py": left_out})
     assert problems == ("a.py: the grader produced no result (pytest failed to collect it)",
                         "b.py: the grader produced no result")
+
+
+def test_a_file_the_engine_returned_nothing_for_keeps_its_points_in_the_total():
+    """No failure of the grader may shrink what a submission is scored out of."""
+    class Sub:
+        def __init__(self, source, exercise):
+            self.source, self.exercise = source, exercise
+
+    rubric = Rubric.load()
+    select = pipeline.Select.instructor(rubric)
+    results = pipeline.zero_unproduced([Sub("a.py", EX01)], {}, select)
+    report = pipeline.score(results.values(), rubric)
+    assert report.score == 0 and report.max_score == sum(rubric.data[EX01]["points"].values())
+    assert all("produced no result for a.py" in r.message for r in report.results)

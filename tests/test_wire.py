@@ -40,6 +40,9 @@ def test_subclass_is_reduced_to_its_numbers():
     json.dumps({"record": "Popen", "fields": []}).encode(),
     json.dumps({"nd": base64.b64encode(b"\0" * 8).decode(), "shape": [2]}).encode(),
     json.dumps({"__reduce__": "os.system"}).encode(),
+    b"[" * 200_000 + b"]" * 200_000,  # deeper than Python's stack: json.loads raises RecursionError
+    json.dumps({"record": "Outcome", "fields": [["status", "ok"], ["score", 1.0]]}).encode(),  # no such field
+    json.dumps({"nd": "AAAAAAAAAAA=", "shape": ["x"]}).encode(),  # a shape that is not numbers
 ])
 def test_malformed_or_hostile_messages_are_rejected(payload):
     with pytest.raises(wire.WireError):

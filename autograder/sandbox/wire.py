@@ -74,4 +74,11 @@ def loads(data: bytes):
         node = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise WireError(f"not JSON: {exc}") from None
-    return _decode(node)
+    except RecursionError:  # JSON nested deeper than Python's stack: a hostile child's reply
+        raise WireError("nested too deeply") from None
+    try:
+        return _decode(node)
+    except WireError:
+        raise
+    except (TypeError, ValueError, KeyError, RecursionError) as exc:  # e.g. a record with a field it does not have
+        raise WireError(f"not a message: {type(exc).__name__}: {str(exc)[:200]}") from None
