@@ -136,9 +136,17 @@ def tape_required(verdict: Verdict, outcome: records.Outcome, called: str, advic
     A hand-derived 2*w0, a polynomial differentiated on paper or a fine numerical difference gives the
     same number without a tape; the child sees whether one ran, and such a value earns nothing.
     """
-    if verdict.passed and not outcome.used_autodiff:
-        return Verdict(0.0, f"{called} returned the right value, but no tf.GradientTape ran during the call: {advice}")
+    if verdict.passed and not GRADIENT_COMPUTED.intersection(outcome.used_autodiff):
+        return Verdict(0.0, f"{called} returned the right value, but no tf.GradientTape computed a gradient during "
+                            f"the call: {advice}")
     return verdict
+
+
+# The child's autodiff events (sandbox.child) that mean a gradient was computed, not merely a tape
+# opened: an empty `with tf.GradientTape(): pass` beside a value worked out on paper earns nothing.
+GRADIENT_COMPUTED = frozenset({"the C tape's gradient", "GradientTape.gradient", "GradientTape.jacobian",
+                               "GradientTape.batch_jacobian", "a tf.function that computes gradients",
+                               "a graph that computes gradients", "graph gradients"})
 
 
 def verdict_for(got, want, tol: compare.Tolerance, called: str, mistakes: dict | None = None,

@@ -18,8 +18,11 @@ from __future__ import annotations
 import dataclasses
 import errno
 import importlib.util
+import itertools
+import json
 import os
 import re
+import struct
 import sys
 import sysconfig
 import tempfile
@@ -65,18 +68,28 @@ def preload() -> None:
 def _make_log():
     """The log of autodiff events, held in closures rather than a module global a submission could clear."""
     events: list = []
+    # A second count that can only go up: a list reached through a closure can be cleared in place,
+    # an itertools.count cannot be set back, so a log that lost entries no longer matches it.
+    ticks = itertools.count()
     graphs = weakref.WeakSet()  # tf.function graphs whose tracing used autodiff
 
-    def record(name: str) -> None:
+    def add(name: str) -> None:
         events.append(name)
+        next(ticks)
+
+    def record(name: str) -> None:
+        add(name)
         # inside a tf.function trace the default graph is the function's: remember it (and the graphs
         # around it), so running that function later, even one traced at import, counts as autodiff
+        from tensorflow.python.eager import context
         from tensorflow.python.framework import func_graph, ops
 
         graph = ops.get_default_graph()
         while isinstance(graph, func_graph.FuncGraph):
             graphs.add(graph)
             graph = getattr(graph, "outer_graph", None)
+        if graph is not None and not context.executing_eagerly():
+            graphs.add(graph)  # a TF1 graph (tf.Graph().as_default()), run later in a Session
 
     scanned = weakref.WeakKeyDictionary()  # graph -> whether its ops compute a gradient
 
@@ -84,7 +97,7 @@ def _make_log():
         if graph is None:
             return
         if graph in graphs:
-            events.append("a tf.function that computes gradients")
+            add("a tf.function that computes gradients")
             return
         # a graph traced elsewhere and copied in (GraphDef import, prune, lifting) is a new graph
         # object: look at its ops instead, once per graph
@@ -95,7 +108,7 @@ def _make_log():
         except Exception:  # noqa: BLE001 - not a graph we can read
             return
         if computes:
-            events.append("a graph that computes gradients")
+            add("a graph that computes gradients")
 
     def count() -> int:
         return len(events)
@@ -103,11 +116,26 @@ def _make_log():
     def since(start: int) -> tuple:
         return tuple(dict.fromkeys(events[start:]))
 
-    return record, graph_ran, count, since
+    def whole() -> bool:
+        return repr(ticks) == f"count({len(events)})"
+
+    return record, graph_ran, count, since, whole
 
 
-_record, _graph_ran, _event_count, _events_since = _make_log()
-_installed: dict = {}
+_record, _graph_ran, _event_count, _events_since, _log_whole = _make_log()
+_installed: dict = {}  # (id(owner), attr) -> (owner, attr, wrapper, its code, what its closure holds)
+
+
+def _install(owner, attr: str, wrapped) -> bool:
+    """Put ``wrapped`` in place of owner.<attr> and remember it, so _detectors_intact can see it rebound,
+    its ``__code__`` swapped or its closure's cells refilled.  False for a read-only attribute."""
+    try:
+        setattr(owner, attr, wrapped)
+    except (AttributeError, TypeError):
+        return False
+    cells = tuple(cell.cell_contents for cell in (wrapped.__closure__ or ()))
+    _installed[(id(owner), attr)] = (owner, attr, wrapped, wrapped.__code__, cells)
+    return True
 
 
 def _flag(name, original, record=_record):
@@ -129,16 +157,18 @@ def _flag_graph_call(original, graph_ran=_graph_ran):
 def install_autodiff_detectors() -> None:
     """Wrap every entry point to TensorFlow's autodiff (and torch's / jax's if imported)."""
     load_tensorflow()
-    from tensorflow.python import pywrap_tfe
+    from tensorflow.python import _pywrap_tfe, pywrap_tfe
+    from tensorflow.python.client import session
     from tensorflow.python.eager import tape as tape_module
     from tensorflow.python.framework import ops
     from tensorflow.python.ops import gradients_util
 
     targets = [
-        # the C tape and graph gradients: every Python road to a gradient passes one of these
-        (pywrap_tfe, "TFE_Py_TapeSetNew", "the C tape API"),
-        (pywrap_tfe, "TFE_Py_TapeGradient", "the C tape API"),
-        (pywrap_tfe, "TFE_Py_ForwardAccumulatorNew", "forward-mode autodiff"),
+        # pywrap_tfe re-exports the pybind module _pywrap_tfe: the same C functions, reachable there too
+        *((module, name, label) for module in (pywrap_tfe, _pywrap_tfe) for name, label in (
+            ("TFE_Py_TapeSetNew", "the C tape API"), ("TFE_Py_TapeGradient", "the C tape's gradient"),
+            ("TFE_Py_ForwardAccumulatorNew", "forward-mode autodiff"))),
+        # graph gradients, and the registry of every op's gradient function
         (gradients_util, "_GradientsHelper", "graph gradients"),
         (ops, "get_gradient_function", "the gradient registry"),
         (tf.GradientTape, "__enter__", "tf.GradientTape"),
@@ -152,23 +182,27 @@ def install_autodiff_detectors() -> None:
     ]
     from tensorflow.python.eager.polymorphic_function import atomic_function, concrete_function
 
+    # running a graph: a tf.function's, or a TF1 graph in a Session (built at import, run in the call)
     for owner, attr in ((concrete_function.ConcreteFunction, "_call_flat"),
-                        (atomic_function.AtomicFunction, "call_flat")):
+                        (atomic_function.AtomicFunction, "call_flat"),
+                        (session.BaseSession, "_do_run")):
         original = getattr(owner, attr, None)
         if original is not None:
-            wrapped = _flag_graph_call(original)
-            setattr(owner, attr, wrapped)
-            _installed[(id(owner), attr)] = (owner, attr, wrapped)
+            _install(owner, attr, _flag_graph_call(original))
+    # the registry has __slots__: its class's lookup is wrapped, and counts for the gradient registry only
+    registry = ops._gradient_registry
+    lookup = type(registry).lookup
+
+    def registry_lookup(self, *args, **kwargs):
+        if self is registry:
+            _record("the gradient registry")
+        return lookup(self, *args, **kwargs)
+
+    _install(type(registry), "lookup", registry_lookup)
     for owner, attr, label in targets:
         original = getattr(owner, attr, None)
-        if original is None:
-            continue
-        wrapped = _flag(label, original)
-        try:
-            setattr(owner, attr, wrapped)
-        except (AttributeError, TypeError):  # a read-only attribute in this TensorFlow version
-            continue
-        _installed[(id(owner), attr)] = (owner, attr, wrapped)
+        if original is not None and (id(owner), attr) not in _installed:
+            _install(owner, attr, _flag(label, original))  # skipped: a read-only attribute in this version
     _install_op_level_detectors()
 
 
@@ -227,19 +261,17 @@ def _install_op_level_detectors(record=_record) -> None:
             return original(graph_def, *args, **kwargs)
         return wrapper
 
+    from tensorflow.python import _pywrap_tfe
+
     for owner, attr, make in ((pywrap_tfe, "TFE_Py_FastPathExecute", fast_path),
                               (pywrap_tfe, "TFE_Py_Execute", execute),
+                              (_pywrap_tfe, "TFE_Py_FastPathExecute", fast_path),
+                              (_pywrap_tfe, "TFE_Py_Execute", execute),
                               (ops.Graph, "_create_op_internal", create_op),
                               (importer, "import_graph_def", import_graph_def)):
         original = getattr(owner, attr, None)
-        if original is None or (id(owner), attr) in _installed:
-            continue
-        wrapped = make(original)
-        try:
-            setattr(owner, attr, wrapped)
-        except (AttributeError, TypeError):
-            continue
-        _installed[(id(owner), attr)] = (owner, attr, wrapped)
+        if original is not None and (id(owner), attr) not in _installed:
+            _install(owner, attr, make(original))
     # tf.graph_util.import_graph_def and tf.compat.v1.import_graph_def are the same function object,
     # bound to other names: point them at the wrapper too
     wrapped = getattr(importer, "import_graph_def")
@@ -271,12 +303,7 @@ def _install_foreign_detectors() -> None:
             continue
         original = getattr(owner, attr, None)
         if original is not None:
-            wrapped = _flag(label, original)
-            try:
-                setattr(owner, attr, wrapped)
-            except (AttributeError, TypeError):
-                continue
-            _installed[(id(owner), attr)] = (owner, attr, wrapped)
+            _install(owner, attr, _flag(label, original))
 
 
 _tampered: list = []
@@ -284,8 +311,13 @@ _tampered: list = []
 
 def _detectors_intact() -> bool:
     """Checked before and after every call; once found broken, every later manual call is flagged."""
-    if not all(getattr(owner, attr, None) is wrapped for owner, attr, wrapped in _installed.values()):
+    if not _log_whole():
         _tampered.append(True)
+    for owner, attr, wrapped, code, cells in _installed.values():
+        if (getattr(owner, attr, None) is not wrapped or wrapped.__code__ is not code
+                or any(cell.cell_contents is not held for cell, held in zip(wrapped.__closure__ or (), cells))):
+            _tampered.append(True)
+            break
     return not _tampered
 
 
@@ -738,21 +770,41 @@ class _Guard:
         here = sys.modules[__name__].__dict__
         self._names = {name: here[name] for name in
                        ("run_call", "_capped", "to_plain", "after_state", "describe_keras_model",
-                        "_events_since", "_event_count", "_detectors_intact", "_install_spy",
+                        "_events_since", "_event_count", "_log_whole", "_detectors_intact", "_install_spy",
                         "state_changes", "_global_state", "_numerics_flags", "_bindings", "_differs", "_listing",
                         "_load", "_generators", "_fingerprint_rows")}
-        watched = [*self._names.values(), wire.dumps, wire.loads]
+        # what a reply passes through on its way out and a request on its way in: the wire, json, the
+        # connection (a patched send_bytes could rewrite a reply after it was judged)
+        from multiprocessing.connection import Connection
+
+        self._bound = [(owner, attr, getattr(owner, attr)) for owner, attrs in (
+            (wire, ("dumps", "loads", "_encode", "_decode")), (json, ("dumps", "loads")),
+            (json.JSONEncoder, ("encode", "iterencode")), (json.JSONDecoder, ("decode", "raw_decode")),
+            (Connection, ("send_bytes", "_send_bytes", "_send", "recv_bytes", "_recv_bytes", "_recv")),
+            (_Guard, ("intact",)), (records, ("Outcome",)), (records.Outcome, ("__init__",))) for attr in attrs]
+        log = [_record, _graph_ran, _event_count, _events_since, _log_whole]
+        log += [c.cell_contents for f in log for c in f.__closure__ or () if callable(getattr(c.cell_contents, "__code__", None))]
+        self._cells = [(cell, cell.cell_contents) for f in log for cell in f.__closure__ or ()]
+        watched = [*self._names.values(), _flag, _flag_graph_call, _send_frame, *log,
+                   *(value for _, _, value in self._bound if hasattr(value, "__code__"))]
         self._code = [(f, f.__code__, f.__defaults__, f.__kwdefaults__) for f in watched]
-        self._wire = (wire.dumps, wire.loads)
-        self._outcome = (records.Outcome, records.Outcome.__init__)
 
     def intact(self) -> bool:
         here = sys.modules[__name__].__dict__
         return (all(here.get(name) is value for name, value in self._names.items())
                 and all(f.__code__ is code and f.__defaults__ is defaults and f.__kwdefaults__ is kw
                         for f, code, defaults, kw in self._code)
-                and (wire.dumps, wire.loads) == self._wire
-                and (records.Outcome, records.Outcome.__init__) == self._outcome)
+                and all(getattr(owner, attr, None) is value for owner, attr, value in self._bound)
+                and all(cell.cell_contents is value for cell, value in self._cells) and _log_whole())
+
+
+def _send_frame(fd: int, data: bytes, write=os.write, pack=struct.pack) -> None:
+    """One reply on the session socket, framed as multiprocessing.connection does (a 4-byte length),
+    through os.write as it was when this module was imported: not through a Connection the learner's
+    code could have patched."""
+    view = memoryview(pack("!i", len(data)) + data)
+    while view:
+        view = view[write(fd, view):]
 
 
 def _import_file(path: str, module_name: str, source: bytes | None, limits: dict):
@@ -984,6 +1036,12 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
     _apply_limits(limits)
     install_autodiff_detectors()
     guard = _Guard()  # before any learner code runs
+    # Replies sent through os.write as imported (_send_frame), and two encoded now, before any learner
+    # code: sent as they are when the grader's code was changed, since its json and wire may be too.
+    fd = conn.fileno()
+    untrusted_call = wire.dumps(records.Outcome("error", message=sandbox_messages.UNTRUSTED_CALL,
+                                                used_autodiff=(sandbox_messages.GRADER_MODIFIED,)))
+    untrusted_load = wire.dumps(records.Outcome("dirty", message="the grader's own code in the child"))
     sys.path.insert(0, os.path.dirname(path))
     # the state a next file must find (no op is run: the learner may still configure TensorFlow)
     before, modules_before, rss_before = _global_state(), frozenset(sys.modules), proc.resident_bytes(["self"])
@@ -992,7 +1050,7 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
     module, hello = _import_file(path, module_name, None, limits)
     if module is not None:
         hello = records.Outcome("ok", value=tuple(warnings_))
-    conn.send_bytes(_capped(hello))
+    _send_frame(fd, _capped(hello))
     if module is None:
         return
     while True:
@@ -1010,22 +1068,23 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
             except Exception as exc:  # noqa: BLE001 - a state that cannot even be read is not the same state
                 changes = [f"its state could not be read ({type(exc).__name__})"]
             if not guard.intact():
-                changes.append("the grader's own code in the child")
+                _send_frame(fd, untrusted_load)
+                continue
             if changes:
-                conn.send_bytes(_capped(records.Outcome("dirty", message=", ".join(changes))))
+                _send_frame(fd, _capped(records.Outcome("dirty", message=", ".join(changes))))
                 continue
             module, reply = _load(request, loaded, limits, generators)
-            conn.send_bytes(_capped(reply))
+            _send_frame(fd, _capped(reply))
             if module is None:
                 return  # an import that failed may have left anything behind: this child is done
             continue
         outcome = guard.run_call(module, request)
         _reset_output()
-        if request.manual and not guard.intact():
-            outcome = guard.replace(outcome, used_autodiff=tuple(outcome.used_autodiff) + (sandbox_messages.GRADER_MODIFIED,))
-        if request.spy and outcome.spied and not guard.intact():
-            outcome = guard.replace(outcome, spied=())  # what a changed spy saw is not evidence: nothing was seen
-        conn.send_bytes(guard.capped(outcome))
+        if (request.manual or request.spy) and not guard.intact():
+            # what the detectors logged and the spy saw is the evidence of these calls: not trusted now
+            _send_frame(fd, untrusted_call)
+            continue
+        _send_frame(fd, guard.capped(outcome))
 
 
 def _generators() -> tuple:

@@ -44,6 +44,8 @@ CUT = "... (cut)"  # appended to learner text cut to jail.MAX_TEXT characters
 
 # An entry of an Outcome's used_autodiff when the child's own code was changed under it.
 GRADER_MODIFIED = "its process rewrote the grader's own code, so nothing it reports can be trusted"
+UNTRUSTED_CALL = ("the submission's code rewrote the grader's own code in its process (its detectors, spy, "
+                  "wire or connection), so this call's answer is not trusted")
 
 # -- the fork server ------------------------------------------------------------------------------
 FORK_REFUSED = "the fork server has run a TensorFlow op; forking now could deadlock"
