@@ -63,9 +63,9 @@ def _fmt_index(index) -> str:
 # How far float32 arithmetic strays from the float64 answer; a float64 check that fails by no more
 # than this was computed in float32 somewhere.
 FLOAT32_ROUNDING = Tolerance(rtol=1e-5, atol=1e-7)
-FLOAT32_PRECISION = ("The error is the size of float32 rounding: with float64 inputs, something in the function "
-                     "computes in float32 (tf.cast or np.float32 to a fixed dtype, a Keras loss or layer in its "
-                     "default float32); keep the inputs' dtype")
+FLOAT32_PRECISION = ("The error is the size of float32 rounding: with float64 inputs this usually means something "
+                     "in the function computes in float32 (tf.cast or np.float32 to a fixed dtype, a Keras loss or "
+                     "layer in its default float32); keep the inputs' dtype")
 
 
 def mismatch(got, want, tol: Tolerance, scalar: bool = False) -> str | None:

@@ -183,6 +183,8 @@ LEFT_BEHIND = {
     "numpy raising": ("np.seterr(all='raise')", "flags"),
     "thread pools": ("tf.config.threading.set_inter_op_parallelism_threads(2)", "flags"),
     "no garbage collector": ("import gc\ngc.disable()", "garbage collector"),
+    "a garbage collector callback": ("import gc\ngc.callbacks.append(lambda phase, info: None)", "garbage collector"),
+    "an audit hook": ("import sys\nsys.addaudithook(lambda event, args: None)", "audit hooks"),
     "the import path": ("import sys\nsys.path.append('/nowhere')", "import path"),
 }
 

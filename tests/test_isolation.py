@@ -322,6 +322,14 @@ def test_killing_the_grader_leaves_no_server_or_child(tmp_path):
     ("ex04__graph_def_copy", "a graph that computes gradients"),
     ("ex04__lazy_tape_value", "tf.GradientTape"),
     ("ex04__rebinds_autodiff_log", said.GRADER_MODIFIED),
+    ("ex04__private_pywrap_tfe", "the C tape API"),
+    ("ex04__tf1_session_gradients", "a tf.function that computes gradients"),
+    ("ex04__gradient_registry_engine", "the gradient registry"),
+    # the log emptied, the reply rewritten on its way out: the answer itself is not trusted
+    ("ex04__clears_autodiff_log", said.UNTRUSTED_CALL),
+    ("ex04__swaps_detector_code", check_messages.DETECTORS_REMOVED),
+    ("ex04__rewrites_connection_send", said.UNTRUSTED_CALL),
+    ("ex04__patches_json_dumps", said.UNTRUSTED_CALL),
 ])
 def test_autodiff_is_seen_however_it_is_reached(name, reason, tmp_path):
     """Each road around the tape is named in sigmoid_prime's message: the point is lost for the right reason."""
@@ -330,8 +338,8 @@ def test_autodiff_is_seen_however_it_is_reached(name, reason, tmp_path):
     report = api.grade_paths([str(target)], Rubric.load(), LIMITS)
     lost = [r for r in report.results if r.function == "sigmoid_prime"]
     assert lost and all(r.score == 0 for r in lost)
-    assert all("must compute the gradient by hand" in r.message and reason in r.message for r in lost), \
-        [r.message for r in lost]
+    said_why = "must compute the gradient by hand" if reason != said.UNTRUSTED_CALL else "not trusted"
+    assert all(said_why in r.message and reason in r.message for r in lost), [r.message for r in lost]
 
 
 def test_the_grader_stays_small_after_hostile_children(tmp_path):

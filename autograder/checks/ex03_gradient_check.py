@@ -45,13 +45,15 @@ def hidden_cube():
 SCALED_SQUARE, HIDDEN_CUBE = Shipped(scaled_square), Shipped(hidden_cube)
 
 
-def central_difference(a, x, eps):
+def central_difference(a, x, eps, relative=False):
+    """``relative``: the mistake of a step eps * |x_i| (a relative step) instead of eps itself."""
     grad = np.zeros_like(x)
     for index in np.ndindex(x.shape):
+        step = eps * abs(x[index]) if relative else eps
         up, down = x.copy(), x.copy()
-        up[index] += eps
-        down[index] -= eps
-        grad[index] = (wavy_numpy(a, up) - wavy_numpy(a, down)) / (2 * eps)
+        up[index] += step
+        down[index] -= step
+        grad[index] = (wavy_numpy(a, up) - wavy_numpy(a, down)) / (2 * step)
     return grad
 
 
@@ -89,6 +91,8 @@ def check_numerical_gradient(eps, learner, rubric):
         "used forward differences (f(x+eps) - f(x)) / eps; use central differences "
         "(f(x+eps) - f(x-eps)) / (2*eps)": forward_difference(a, x, used_eps),
         "divided by eps instead of 2*eps": 2 * central_difference(a, x, used_eps),
+        "perturbed each coordinate by eps * |x_i| (a relative step); the contract's step is eps itself":
+            central_difference(a, x, used_eps, relative=True),
         **ignored})
     after = outcome.inputs_after[1] if len(outcome.inputs_after) > 1 else None
     if after is not None and mismatch(after, x, Tolerance(0.0, 1e-15)) is not None:

@@ -327,6 +327,11 @@ def check_train_step_by_step(learner, rubric):
     if mismatch(long[k], loss_k, tol, scalar=True):
         after = cross_entropy(oracle.softmax(x @ w_next + b_next), y)
         hint = " (that is the loss after the step)" if not mismatch(long[k], after, tol, scalar=True) else ""
+        at_start = cross_entropy(oracle.softmax(x @ w_0 + b_0), y)
+        if not mismatch(short[-1], loss_k, tol, scalar=True) and not mismatch(short[0], at_start, tol, scalar=True):
+            # the history starts right, but the parameters returned are where its last entry was measured
+            hint = (f"; the W and b that epochs={k} returned are where its history[-1] was measured: the last "
+                    f"epoch recorded its loss but did not take its step (one update too few)")
         parts.append(Verdict(0.0, f"history[{k}] must be the mean cross-entropy before epoch {k}, at the parameters "
                                   f"after {k} epochs ({loss_k:.8g}); got {long[k]:.8g}{hint}"))
     return parts_verdict(parts)

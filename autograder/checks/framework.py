@@ -155,11 +155,10 @@ def verdict_for(got, want, tol: compare.Tolerance, called: str, mistakes: dict |
     problem = compare.mismatch(got, want, tol, scalar)
     if problem is None:
         return records.PASS
-    message = f"{called}: {what}: {problem}"
     named = compare.diagnose(got, mistakes or {}, tol, scalar)
-    if named:
-        message += f". Likely mistake: {named}"
-    return Verdict(0.0, message)
+    if named:  # a mistake that fits says more than a guess from the error's size
+        problem = problem.removesuffix(f". {compare.FLOAT32_PRECISION}") + f". Likely mistake: {named}"
+    return Verdict(0.0, f"{called}: {what}: {problem}")
 
 
 def parts_verdict(verdicts: list) -> Verdict:

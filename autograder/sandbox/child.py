@@ -771,6 +771,7 @@ class _Guard:
         self._names = {name: here[name] for name in
                        ("run_call", "_capped", "to_plain", "after_state", "describe_keras_model",
                         "_events_since", "_event_count", "_log_whole", "_detectors_intact", "_install_spy",
+                        "_audit_hooks_added", "_watch_audit_hooks",
                         "state_changes", "_global_state", "_numerics_flags", "_bindings", "_differs", "_listing",
                         "_load", "_generators", "_fingerprint_rows")}
         # what a reply passes through on its way out and a request on its way in: the wire, json, the
@@ -787,7 +788,7 @@ class _Guard:
         self._cells = [(cell, cell.cell_contents) for f in log for cell in f.__closure__ or ()]
         watched = [*self._names.values(), _flag, _flag_graph_call, _send_frame, *log,
                    *(value for _, _, value in self._bound if hasattr(value, "__code__"))]
-        self._code = [(f, f.__code__, f.__defaults__, f.__kwdefaults__) for f in watched]
+        self._code = [(f, f.__code__, f.__defaults__, f.__kwdefaults__) for f in watched if hasattr(f, "__code__")]
 
     def intact(self) -> bool:
         here = sys.modules[__name__].__dict__
@@ -967,8 +968,19 @@ def _global_state() -> dict:
     state["signal handlers"] = {name: repr(signal.getsignal(getattr(signal, name))) for name in _SIGNALS
                                 if hasattr(signal, name)}
     state["open files"] = sorted(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
-    state["garbage collector"] = (__import__("gc").isenabled(), __import__("gc").get_threshold())
+    gc = __import__("gc")
+    state["garbage collector"] = (gc.isenabled(), gc.get_threshold(), [id(c) for c in gc.callbacks])
+    state["audit hooks"] = repr(_audit_hooks_added)  # one cannot be removed: it would run in the next file
     return state
+
+
+_audit_hooks_added = itertools.count()  # counts up only: no learner code can set it back
+
+
+def _watch_audit_hooks(event: str, args) -> None:
+    """An audit hook of the child's own, added before any learner code: it sees every later one added."""
+    if event == "sys.addaudithook":
+        next(_audit_hooks_added)
 
 
 def _differs(before, after) -> bool:
@@ -1035,6 +1047,7 @@ def serve(conn, path: str, module_name: str, limits: dict) -> None:
     os.close(out)
     _apply_limits(limits)
     install_autodiff_detectors()
+    sys.addaudithook(_watch_audit_hooks)
     guard = _Guard()  # before any learner code runs
     # Replies sent through os.write as imported (_send_frame), and two encoded now, before any learner
     # code: sent as they are when the grader's code was changed, since its json and wire may be too.
