@@ -43,6 +43,7 @@ def test_subclass_is_reduced_to_its_numbers():
     b"[" * 200_000 + b"]" * 200_000,  # deeper than Python's stack: json.loads raises RecursionError
     json.dumps({"record": "Outcome", "fields": [["status", "ok"], ["score", 1.0]]}).encode(),  # no such field
     json.dumps({"nd": "AAAAAAAAAAA=", "shape": ["x"]}).encode(),  # a shape that is not numbers
+    b'{"nd": "AAAAAAAAAAA=", "shape": [1e309]}',  # a shape that overflows
 ])
 def test_malformed_or_hostile_messages_are_rejected(payload):
     with pytest.raises(wire.WireError):

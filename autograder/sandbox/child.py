@@ -85,11 +85,11 @@ def _make_log():
         from tensorflow.python.framework import func_graph, ops
 
         graph = ops.get_default_graph()
+        if not isinstance(graph, func_graph.FuncGraph) and not context.executing_eagerly():
+            graphs.add(graph)  # a TF1 graph (tf.Graph().as_default()), run later in a Session
         while isinstance(graph, func_graph.FuncGraph):
             graphs.add(graph)
             graph = getattr(graph, "outer_graph", None)
-        if graph is not None and not context.executing_eagerly():
-            graphs.add(graph)  # a TF1 graph (tf.Graph().as_default()), run later in a Session
 
     scanned = weakref.WeakKeyDictionary()  # graph -> whether its ops compute a gradient
 
@@ -190,11 +190,16 @@ def install_autodiff_detectors() -> None:
         if original is not None:
             _install(owner, attr, _flag_graph_call(original))
     # the registry has __slots__: its class's lookup is wrapped, and counts for the gradient registry only
+    # (tf.custom_gradient's forward pass in a graph, tf.nn.silu, asks op_selector.is_differentiable,
+    # which looks an op up without differentiating anything: that caller is not counted)
+    from tensorflow.python.ops import op_selector
+
     registry = ops._gradient_registry
     lookup = type(registry).lookup
+    asks_only = getattr(getattr(op_selector, "is_differentiable", None), "__code__", None)
 
     def registry_lookup(self, *args, **kwargs):
-        if self is registry:
+        if self is registry and sys._getframe(1).f_code is not asks_only:
             _record("the gradient registry")
         return lookup(self, *args, **kwargs)
 
@@ -210,7 +215,7 @@ def install_autodiff_detectors() -> None:
 GRADIENT_OP_TYPES = frozenset({"SymbolicGradient"})
 # Node names TensorFlow gives the ops it writes for a gradient (tape in a tf.function; tf.gradients):
 # a GraphDef copied from such a graph still carries them.
-GRADIENT_NODE_MARKERS = ("gradient_tape/", "gradients/")
+GRADIENT_NODE_NAMES = re.compile(r"(^|/)(gradient_tape|gradients(_\d+)?)/")
 
 
 def _graph_def_computes_gradients(graph_def) -> bool:
@@ -218,8 +223,7 @@ def _graph_def_computes_gradients(graph_def) -> bool:
         nodes = list(graph_def.node)
         for function in graph_def.library.function:
             nodes.extend(function.node_def)
-        return any(node.op in GRADIENT_OP_TYPES or any(m in node.name for m in GRADIENT_NODE_MARKERS)
-                   for node in nodes)
+        return any(node.op in GRADIENT_OP_TYPES or GRADIENT_NODE_NAMES.search(node.name) for node in nodes)
     except Exception:  # noqa: BLE001 - not a GraphDef: TensorFlow itself will complain
         return False
 
@@ -547,16 +551,18 @@ def _exception_text(exc: BaseException, path: str | None = None, function=None) 
 _fingerprint_rows = records.fingerprint_rows  # bound before any learner code, and watched by the guard
 
 
-def _install_spy(module, name: str, spied: list):
+def _install_spy(module, name: str, spied: list, traced: list):
     """Record, for each call of module.<name>, the sorted fingerprints of the rows of its first
     argument, paired with its second's when that has as many rows (records.fingerprint_rows): the
-    mini-batch's (x, y) pairs.
+    mini-batch's (x, y) pairs.  A call made while a tf.function is traced is marked in ``traced``.
     """
     original = getattr(module, name, None)
     if original is None or not callable(original):
         return None
 
     def spy(*args, **kwargs):
+        if tf is not None and not tf.executing_eagerly():
+            traced.append(True)  # symbolic rows: the graph will run this mini-batch step unseen
         try:
             x = np.asarray(args[0], dtype=np.float64)
             pair = [x]
@@ -573,13 +579,6 @@ def _install_spy(module, name: str, spied: list):
 
     setattr(module, name, spy)
     undo = [lambda: setattr(module, name, original)]
-    # A tf.function (a step built inside train, or the guides' module-level train_step) runs its graph
-    # without calling the Python function again: the spy would see one trace, or nothing at all.  Run
-    # tf.functions eagerly for the spied call, so each mini-batch is a real call with real rows.
-    if tf is not None:
-        eager_before = tf.config.functions_run_eagerly()
-        tf.config.run_functions_eagerly(True)
-        undo.append(lambda: tf.config.run_functions_eagerly(eager_before))
     # Functions wrapped in a class and exported as aliases (backprop = _net.backprop): the class's own
     # train calls self.backprop, so the spy must also shadow the method on the object it is bound to.
     owner, func = getattr(original, "__self__", None), getattr(original, "__func__", None)
@@ -594,6 +593,27 @@ def _install_spy(module, name: str, spied: list):
     return lambda: [step() for step in reversed(undo)]
 
 
+def _spy_eagerly(function, args, kwargs, spied: list) -> None:
+    """The spied call again, with tf.functions run eagerly, for what the spy saw only.
+
+    A tf.function (a step built inside train, or the TensorFlow guides' module-level train_step) runs
+    its graph without calling the Python function again: the spy saw one trace, or nothing.  Run
+    eagerly, each mini-batch is a real call with real rows.  The call's answer stays the first run's:
+    random ops in a tf.function draw another stream when run eagerly.  A run that fails eagerly (an
+    input_signature that casts) leaves what the first run saw."""
+    if tf is None or tf.config.functions_run_eagerly():
+        return
+    first = list(spied)
+    del spied[:]
+    tf.config.run_functions_eagerly(True)
+    try:
+        function(*args, **kwargs)
+    except Exception:  # noqa: BLE001 - the first run's answer stands, with what its spy saw
+        spied[:] = first
+    finally:
+        tf.config.run_functions_eagerly(False)
+
+
 def run_call(module, call: records.Call) -> records.Outcome:
     function = getattr(module, call.function, None)
     if function is None or not callable(function):
@@ -606,7 +626,8 @@ def run_call(module, call: records.Call) -> records.Outcome:
         return records.Outcome("error", message=f"the grader could not build the inputs: {exc}")
     _install_foreign_detectors()
     spied: list = []
-    restore_spy = _install_spy(module, call.spy, spied) if call.spy else None
+    traced: list = []
+    restore_spy = _install_spy(module, call.spy, spied, traced) if call.spy else None
     _detectors_intact()
     # the objects the grader handed over, kept aside: replacing an item of a parameter list
     # (params[i] = tf.Variable(...)) is rebinding, not the in-place update the contract asks for
@@ -614,6 +635,8 @@ def run_call(module, call: records.Call) -> records.Outcome:
     before = _event_count()
     try:
         value = function(*args, **kwargs)
+        if restore_spy and (traced or not spied):
+            _spy_eagerly(function, args, kwargs, spied)
     except NotImplementedError:
         return records.Outcome("not_implemented", message=messages.NOT_IMPLEMENTED_CALL.format(function=call.function))
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are results too
@@ -771,7 +794,7 @@ class _Guard:
         self._names = {name: here[name] for name in
                        ("run_call", "_capped", "to_plain", "after_state", "describe_keras_model",
                         "_events_since", "_event_count", "_log_whole", "_detectors_intact", "_install_spy",
-                        "_audit_hooks_added", "_watch_audit_hooks",
+                        "_audit_hooks_added", "_watch_audit_hooks", "_spy_eagerly",
                         "state_changes", "_global_state", "_numerics_flags", "_bindings", "_differs", "_listing",
                         "_load", "_generators", "_fingerprint_rows")}
         # what a reply passes through on its way out and a request on its way in: the wire, json, the

@@ -80,5 +80,5 @@ def loads(data: bytes):
         return _decode(node)
     except WireError:
         raise
-    except (TypeError, ValueError, KeyError, RecursionError) as exc:  # e.g. a record with a field it does not have
+    except (TypeError, ValueError, KeyError, ArithmeticError, RecursionError) as exc:  # e.g. a record with a field it lacks
         raise WireError(f"not a message: {type(exc).__name__}: {str(exc)[:200]}") from None
