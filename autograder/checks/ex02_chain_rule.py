@@ -185,7 +185,7 @@ def check_fit_converges(learner, rubric):
 WIDE_D, INIT_SEEDS = 40, 4  # the init is judged on 40 inputs x 3 outputs x 4 seeds: 480 entries of W
 
 
-def init_problem(learner, rubric):
+def init_problem(learner):
     """Why fit_linear's initialisation is not the contract's (zeros, or seeded random with standard
     deviation at most 1/sqrt(d)), or None.  With lr=0 one step returns the initial W and b; d is wide
     (40) so the bound is tight (0.158) and W has many entries.  The standard deviation is judged about
@@ -266,7 +266,7 @@ def check_fit_trajectory(learner, rubric):
                                       f"(does it use mse_grads, and do those pass? is fit_linear deterministic for a seed, and does it "
                                       f"use lr={lr}?): {problem}"))
     # the initialisation is half of the check: a right trajectory from too wide a start keeps the other half
-    problem = init_problem(learner, rubric)
+    problem = init_problem(learner)
     return parts_verdict([parts_verdict(parts or [PASS]), Verdict(0.0, problem) if problem else PASS])
 
 

@@ -789,7 +789,7 @@ class _Guard:
     """
 
     def __init__(self):
-        self.run_call, self.capped, self.replace = run_call, _capped, dataclasses.replace
+        self.run_call, self.capped = run_call, _capped
         here = sys.modules[__name__].__dict__
         self._names = {name: here[name] for name in
                        ("run_call", "_capped", "to_plain", "after_state", "describe_keras_model",
