@@ -71,7 +71,8 @@ def cmd_gradescope(args) -> int:
     from autograder.rubric import RubricError
 
     try:
-        bundle = gradescope.build(Path(args.out), rubric_file=args.rubric, exercises=args.exercises)
+        bundle = gradescope.build(Path(args.out), rubric_file=args.rubric, exercises=args.exercises,
+                                  fresh_inputs=args.fresh_inputs)
     except (RubricError, gradescope.BundleError) as exc:
         print(f"autograder gradescope: {exc}", file=sys.stderr)
         return 2
@@ -299,6 +300,10 @@ def build_parser() -> argparse.ArgumentParser:
     gradescope.add_argument("--out", default="autograder.zip", help="the zip to write (default autograder.zip)")
     gradescope.add_argument("--rubric", metavar="FILE",
                             help="a TOML file overriding points, tolerances, budgets, hidden checks")
+    gradescope.add_argument("--fresh-inputs", action="store_true",
+                            help="grade each submission on inputs drawn from a seed of its own (quoted in its "
+                                 "results.json; `autograder grade --inputs-seed N` replays it), so answers stored "
+                                 "for the kit's public fixed inputs fail")
     _add_exercises_option(gradescope)
     gradescope.set_defaults(handler=cmd_gradescope)
 

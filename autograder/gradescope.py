@@ -233,15 +233,22 @@ class Bundle:
     points: float
     hidden: int
     files: tuple
+    fresh_inputs: bool = False
 
     def summary(self) -> str:
         hidden = f", {self.hidden} hidden check(s)" if self.hidden else ""
+        inputs = ("inputs drawn fresh for each submission" if self.fresh_inputs
+                  else "the kit's fixed inputs (--fresh-inputs draws them per submission)")
         return (f"wrote {self.path}: backprop-kit {self.version}, exercises {', '.join(self.exercises)} "
-                f"({self.points:g} points{hidden}); files: {', '.join(self.files)}")
+                f"({self.points:g} points{hidden}); {inputs}; files: {', '.join(self.files)}")
 
 
-def build(out: Path, rubric_file: str | None = None, exercises=None) -> Bundle:
-    """Write the Gradescope bundle to ``out``.  ``exercises``: the assignment (default: the rubric's)."""
+def build(out: Path, rubric_file: str | None = None, exercises=None, fresh_inputs: bool = False) -> Bundle:
+    """Write the Gradescope bundle to ``out``.  ``exercises``: the assignment (default: the rubric's).
+
+    ``fresh_inputs``: every submission's checks draw their inputs from a seed of their own, drawn when
+    it is graded and quoted in its results.json, so answers stored for the kit's public fixed inputs
+    fail; without it, Gradescope grades on the fixed inputs the students' self-check uses."""
     from autograder.api import selected_exercises
     from autograder.checks import all_exercises
     from autograder.rubric import Rubric
@@ -256,7 +263,7 @@ def build(out: Path, rubric_file: str | None = None, exercises=None) -> Bundle:
     python = "%d.%d" % sys.version_info[:2]
     values = {"KIT_VERSION": version, "KIT_WHEEL": wheel_name, "PYTHON_VERSION": python}
     config = {"kit": DIST, "version": version, "wheel": wheel_name, "python": python,
-              "exercises": list(selected)}
+              "exercises": list(selected), "fresh_inputs": bool(fresh_inputs)}
     requirements = ("# backprop-kit's dependencies, pinned to the versions it was built and tested with\n"
                     + "\n".join(pinned_requirements()) + "\n")
     members = [("setup.sh", _template("setup.sh", values), True),
@@ -278,7 +285,7 @@ def build(out: Path, rubric_file: str | None = None, exercises=None) -> Bundle:
         raise
     points = sum(rubric.points(name, c.key) for name in selected for c in all_exercises()[name].checks)
     hidden = sum(1 for name, _ in rubric.hidden_keys() if name in selected)
-    return Bundle(out, version, selected, points, hidden, tuple(name for name, _, _ in members))
+    return Bundle(out, version, selected, points, hidden, tuple(name for name, _, _ in members), bool(fresh_inputs))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -410,6 +417,7 @@ def grade_submission(root: Path, source: Path) -> dict:
     """results.json for the submission in ``root``/submission, graded as the bundle in ``source`` says."""
     from autograder import api, load, pipeline
     from autograder.checks import all_exercises
+    from autograder.checks.framework import fresh_inputs_seed
     from autograder.grade import not_handed_in
     from autograder.render import fmt_points
     from autograder.render.gradescope import to_gradescope
@@ -439,7 +447,9 @@ def grade_submission(root: Path, source: Path) -> dict:
                 continue
             (staging / (exercise + path.suffix.lower())).write_bytes(payload)
         if any(staging.iterdir()):
-            report = api.grade_paths([str(staging)], rubric, exercises=exercises)
+            # drawn here, per submission: an answer stored for one run's inputs is no use in the next
+            inputs = fresh_inputs_seed() if config.get("fresh_inputs") else 0
+            report = api.grade_paths([str(staging)], rubric, exercises=exercises, inputs=inputs)
         else:
             report = pipeline.score([pipeline.ExerciseResult(name, None, not_handed_in(all_exercises()[name]))
                                      for name in exercises], rubric, exercises=exercises)
@@ -457,7 +467,8 @@ def grade_submission(root: Path, source: Path) -> dict:
         if found.chosen and found.other_files:
             lines.append(f"Other files, not graded: {', '.join(found.other_files[:10])}"
                          + (", ..." if len(found.other_files) > 10 else ""))
-        lines.extend(report.problems)
+        if result.get("output"):
+            lines.append(result["output"])  # the report's problems, and the inputs' seed when drawn fresh
         hidden = sum(1 for t in result["tests"] if t["visibility"] != "visible")
         if hidden:
             lines.append(f"{hidden} of the {len(result['tests'])} checks are hidden until "

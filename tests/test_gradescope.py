@@ -280,3 +280,40 @@ def test_run_autograder_writes_results_json_even_when_python_cannot_start(source
     assert result == {"score": 0, "tests": [], "output": result["output"]}
     assert "The autograder could not start (exit status 127)" in result["output"]
     assert "ex04_manual_backprop.py or .ipynb" in result["output"]
+
+
+# -- a bundle that draws each submission's inputs fresh ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fresh_source(tmp_path_factory) -> Path:
+    """An ex02 bundle built with --fresh-inputs, unpacked."""
+    folder = tmp_path_factory.mktemp("fresh")
+    out = subprocess.run([sys.executable, "-m", "autograder.cli", "gradescope", "--out", str(folder / "autograder.zip"),
+                          "--exercises", "ex02", "--fresh-inputs"], capture_output=True, text=True, timeout=300,
+                         cwd=folder)
+    assert out.returncode == 0, out.stderr
+    assert "inputs drawn fresh for each submission" in out.stdout, out.stdout
+    with zipfile.ZipFile(folder / "autograder.zip") as archive:
+        archive.extractall(folder / "source")
+        assert json.loads(archive.read("bundle.json"))["fresh_inputs"] is True
+    return folder / "source"
+
+
+def test_a_fresh_inputs_bundle_fails_stored_answers_and_quotes_each_submissions_seed(fresh_source, tmp_path):
+    from test_fresh_inputs import EX02, RECORDED, record_answers, replaying_submission
+
+    from autograder.render.text import INPUTS_NOTE
+
+    # the same file scores every recorded check on the fixed inputs (test_fresh_inputs shows it)
+    stored, _ = run_autograder(fresh_source, tmp_path / "stored", {f"{EX02}.py": replaying_submission(record_answers())})
+    recorded = [t for t in stored["tests"] if t["name"].split(": ")[0].split(".")[1] in RECORDED]
+    assert recorded and all(t["score"] == 0 for t in recorded), [(t["name"], t["output"]) for t in recorded]
+    seeds = []
+    for result in (stored, run_autograder(fresh_source, tmp_path / "reference",
+                                          {f"{EX02}.py": ROOT / "solutions" / f"{EX02}.py"})[0]):
+        line = next(line for line in result["output"].splitlines() if "inputs drawn fresh" in line)
+        seeds.append(int(line.split("seed ")[1].split()[0]))
+        assert line == INPUTS_NOTE.format(seed=seeds[-1])
+    assert seeds[0] != seeds[1]  # a seed per submission
+    assert result["score"] == result["max_score"] == _points(EX02), result["output"]  # the reference on fresh inputs
