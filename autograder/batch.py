@@ -43,7 +43,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import api, load, pipeline, submit
+from autograder import api, load, messages, pipeline, submit
 from autograder.checks import all_exercises
 from autograder.grade import not_handed_in
 from autograder.records import CheckResult, Report
@@ -72,6 +72,18 @@ def write_atomically(path, text: str | bytes) -> None:
         except OSError:
             pass
         raise
+
+
+# What the batch writes at the top of --out: a student (folder or zip) named like one of these gets
+# its folder under another name, or it would delete the gradebook and take its place
+OUTPUT_NAMES = ("gradebook.csv", "scores.csv", "summary.md", "histogram.png")
+
+
+def student_folder(out: Path, name: str) -> Path:
+    """The folder under ``out`` that holds one student's results."""
+    if name.lower() in OUTPUT_NAMES or name.lower().startswith(tuple(f"{n}." for n in OUTPUT_NAMES)):
+        return out / f"{name} (student)"
+    return out / name
 
 
 def _own_folder(path: Path) -> Path:
@@ -111,16 +123,32 @@ class Job:
     def fingerprint(self, salt: str) -> str:
         digest = hashlib.sha256(salt.encode())
         for exercise, relative, data, problem in self.files:
-            digest.update(f"\0{exercise}\0{relative}\0{problem}\0".encode())
+            # surrogatepass: a file name that is not UTF-8 on disk comes back with lone surrogates
+            digest.update(f"\0{exercise}\0{relative}\0{problem}\0".encode("utf-8", "surrogatepass"))
             digest.update(hashlib.sha256(data or b"").digest())
-        digest.update(self.error.encode())
+        digest.update(self.error.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
 
+# What an nbgrader course holds beside submitted/ (its own folders and files), none of them a student
+NBGRADER_ENTRIES = ("source", "release", "autograded", "feedback", "submitted", "exchange", "outbound", "inbound",
+                    "nbgrader_config.py", "gradebook.db", "log", "logs")
+
+
 def class_folder(root: Path) -> Path:
-    """ROOT itself, or ROOT/submitted for an nbgrader course (``submitted/<student>/<assignment>/``)."""
+    """ROOT itself, or ROOT/submitted for an nbgrader course (``submitted/<student>/<assignment>/``).
+
+    A ROOT with both submitted/ and student folders or zips beside it is refused: graded as a course
+    it would silently drop those students (a student folder named "submitted" would replace the class)."""
     submitted = root / "submitted"
     if submitted.is_dir() and not submitted.is_symlink():
+        others = sorted(e.name for e in os.scandir(root) if not e.name.startswith(".") and e.name not in NBGRADER_ENTRIES
+                        and (e.is_dir(follow_symlinks=False) or e.name.lower().endswith(".zip")))
+        if others:
+            shown = ", ".join(messages.learner_text(name, 60) for name in others[:5]) + (", ..." if len(others) > 5 else "")
+            raise load.UsageError(f"{root} holds submitted/ (an nbgrader course's students) and also {len(others)} "
+                                  f"other folder(s) or zip(s) ({shown}): grade {submitted} itself, or move "
+                                  "submitted/ out of the class folder")
         return submitted
     return root
 
@@ -173,8 +201,31 @@ def _folder_manifest(folder: Path) -> bytes | None:
         return None  # none, or unreadable: only missing information, the files are graded either way
 
 
+MAX_NOTES, MAX_NOTE_CHARS = 40, 300  # what discovery says of one submission: a page, not a zip's whole listing
+
+
+def _shown_notes(notes) -> tuple:
+    """Discovery's notes as printable lines (names come from uploads: control characters, markup, names
+    that are not UTF-8), each cut to a line and at most MAX_NOTES of them."""
+    shown = [messages.learner_text(note, MAX_NOTE_CHARS) for note in list(notes)[:MAX_NOTES]]
+    if len(notes) > MAX_NOTES:
+        shown.append(f"... and {len(notes) - MAX_NOTES} more notes")
+    return tuple(shown)
+
+
 def read_job(student: Student) -> Job:
-    """The student's exercise files, read without following symlinks and within size limits."""
+    """The student's exercise files, read without following symlinks and within size limits; a
+    submission that cannot be read at all is a Job with its error (that student's zero, with why)."""
+    try:
+        job = _read_job(student)
+    except Exception as exc:  # noqa: BLE001 - one broken upload must not stop the class (zlib, lzma, names, ...)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
+        job = Job(student.name, error=f"{student.path.name} could not be read: {reason}")
+    return dataclasses.replace(job, notes=_shown_notes(job.notes),
+                               error=messages.learner_text(job.error, 2000) if job.error else "")
+
+
+def _read_job(student: Student) -> Job:
     if student.path.is_dir():
         chosen, notes = load.choose(load.walk(student.path))
         files = []
@@ -467,14 +518,20 @@ def _read_record(folder: Path):
 
 def _write_student(out: Path, student: Student, job: Job, fingerprint: str, report: Report,
                    error: str, seconds: float) -> dict:
-    target = _own_folder(out / student.name)
+    target = _own_folder(student_folder(out, student.name))
     if error:
         report = dataclasses.replace(report, problems=(f"grading failed: {error}", *report.problems))
     record = _record(student, job, fingerprint, report, error, seconds)
-    write_atomically(target / "results.json", json.dumps(to_gradescope(report), indent=2))
     notes = "".join(f"note: {note}\n" for note in job.notes)
-    write_atomically(target / "report.txt", notes + render_text(report) + "\n")
-    write_atomically(target / "feedback.html", html.render(report, title=f"{student.name}: feedback"))
+    for name, render in (("results.json", lambda: json.dumps(to_gradescope(report), indent=2)),
+                         ("report.txt", lambda: notes + render_text(report) + "\n"),
+                         ("feedback.html", lambda: html.render(report, title=f"{student.name}: feedback"))):
+        try:
+            text = render()
+        except Exception as exc:  # noqa: BLE001 - what a submission returned broke a page: the grade stands
+            text = f"this page could not be rendered ({type(exc).__name__}: {exc}); the grade is in {RECORD}\n"
+            record["problems"].append(f"{name} could not be rendered: {type(exc).__name__}: {exc}")
+        write_atomically(target / name, text.encode("utf-8", "backslashreplace"))
     write_atomically(target / RECORD, json.dumps(record, indent=1))  # last: the student is done
     return record
 
@@ -535,7 +592,7 @@ def grade_class(root: Path, out: Path, rubric, limits, progress=None, workers: i
     records: dict = {}
     todo = []
     for student in students:
-        previous = None if force else _read_record(out / student.name)
+        previous = None if force else _read_record(student_folder(out, student.name))
         if previous is not None and previous.get("fingerprint") == fingerprints[student.name]:
             records[student.name] = previous
         else:
@@ -687,6 +744,12 @@ def _points(record: dict) -> dict:
     return per
 
 
+def _cell(name: str) -> str:
+    """A student's name as a gradebook cell: printable, and never a formula a spreadsheet would run."""
+    name = messages.learner_text(name, 200)
+    return "'" + name if name[:1] in ("=", "+", "-", "@") else name
+
+
 def _write_gradebook(out: Path, students, records: dict, exercises) -> None:
     """Every student found, one row each: graded, failed (a zero with the error) or not yet graded;
     one column per exercise of the assignment."""
@@ -697,11 +760,11 @@ def _write_gradebook(out: Path, students, records: dict, exercises) -> None:
     for student in students:
         record = records.get(student.name)
         if record is None:
-            writer.writerow([student.name, *([""] * len(exercises)), "", "", "pending"])
+            writer.writerow([_cell(student.name), *([""] * len(exercises)), "", "", "pending"])
             continue
         per = _points(record)
         graded = {r["exercise"] for r in record["results"]}
-        writer.writerow([student.name, *(f"{per[e]:g}" if e in graded else "" for e in exercises),
+        writer.writerow([_cell(student.name), *(f"{per[e]:g}" if e in graded else "" for e in exercises),
                          f"{sum(per.values()):g}", f"{sum(r['points'] for r in record['results']):g}",
                          "error" if record["error"] else "graded"])
     write_atomically(out / "gradebook.csv", table.getvalue())

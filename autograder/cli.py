@@ -137,6 +137,9 @@ class _BatchProgress:
     def update(self, event) -> None:
         import time
 
+        from rich.markup import escape
+
+        from autograder.messages import learner_text
         from autograder.render import fmt_points
 
         record = event.record
@@ -155,15 +158,17 @@ class _BatchProgress:
             if self.task is None:
                 self.task = self.bar.add_task("grading", total=event.total, rate="", last="")
             # rich's own speed would count the skipped students too: the rate shown is this run's
+            # names and notes come from the students' uploads: never read as rich markup
             self.bar.update(self.task, completed=event.done, rate=f"{rate:.1f} students/min",
-                            last=f"{event.student}: {what}")
+                            last=escape(f"{learner_text(event.student, 80)}: {what}"))
             for note in record["notes"] if not event.skipped else ():
-                self.bar.console.print(f"  note: {event.student}: {note}")
+                self.bar.console.print(f"  note: {learner_text(event.student, 80)}: {note}", markup=False,
+                                       highlight=False)
         else:
-            print(f"[{event.done}/{event.total}] {event.student}: {what}"
+            print(f"[{event.done}/{event.total}] {learner_text(event.student, 80)}: {what}"
                   + ("" if event.skipped else f"  ({rate:.1f} students/min, ETA {eta})"), flush=True)
             for note in record["notes"] if not event.skipped else ():
-                print(f"  note: {event.student}: {note}", flush=True)
+                print(f"  note: {learner_text(event.student, 80)}: {note}", flush=True)
 
 
 def _kit_root(args) -> Path:

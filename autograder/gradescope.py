@@ -480,9 +480,11 @@ def grade_submission(root: Path, source: Path) -> dict:
                      f"{fmt_points(sum(t['max_score'] for t in visible))} points.")
         # the student never sees the grader's scratch folder, only their own file's name
         text = "\n".join(lines).replace(str(staging) + os.sep, "")
-        result["output"] = text
+        # names from the upload may not be text (a file name that is not UTF-8): escaped, so the file is valid UTF-8
+        printable = lambda t: t.encode("utf-8", "backslashreplace").decode("utf-8")  # noqa: E731
+        result["output"] = printable(text)
         for test in result["tests"]:
-            test["output"] = test["output"].replace(str(staging) + os.sep, "")
+            test["output"] = printable(test["output"].replace(str(staging) + os.sep, ""))
         result["execution_time"] = round(time.perf_counter() - started, 2)
         return result
     finally:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -201,7 +202,9 @@ def manifest_notes(raw: bytes | None, files) -> list[str]:
         score, possible = float(check["score"]), float(check["possible"])
         if not isinstance(listed, dict):
             raise TypeError("files is not a table")
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        if not (math.isfinite(score) and math.isfinite(possible)):
+            raise ValueError("the self-check score is not a finite number")
+    except Exception as exc:  # noqa: BLE001 - a forged manifest is a note, never a failed batch
         return [f"{MANIFEST} could not be read ({type(exc).__name__}: {exc}); the files were graded as they are"]
     from autograder.messages import learner_text
     from autograder.render import fmt_points

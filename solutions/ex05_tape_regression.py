@@ -72,8 +72,9 @@ def train_step(x, y, params, lr):
 #
 # - Initialise `w1 (d, hidden)` and `w2 (hidden, 1)` from a normal distribution with standard
 #   deviation `1/sqrt(fan_in)`, biases at zero, all in the dtype of `x`, with a seeded generator.
-# - Each epoch: shuffle the rows (seeded), then one `train_step` per mini-batch. With
-#   `batch_size=None` the whole set is one batch (plain gradient descent).
+# - Each epoch: shuffle the rows (seeded), cut them into mini-batches of `batch_size` rows
+#   (the last one may be smaller: every row is used once per epoch), then one `train_step`
+#   per mini-batch. With `batch_size=None` the whole set is one batch (plain gradient descent).
 # - After each epoch, record the loss on the whole set.
 
 # %%

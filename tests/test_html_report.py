@@ -95,6 +95,14 @@ def test_non_finite_values_become_gaps_not_invalid_json():
     assert "gaps: NaN or infinite values" in page and "NaN/inf" in page
 
 
+def test_a_loss_near_the_largest_float_is_drawn_not_a_crash():
+    # a log-scale axis padded past 1e308 once overflowed 10 ** value (and stopped a batch)
+    extra = feedback.curve([1e308, 1e300, 1e2, 1.0])
+    result = CheckResult(EX02, "fit_linear", "fit_linear:converges", "d", 1.0, 0.0, "diverged", extra=extra)
+    page = html_report.render(Report(results=(result,)))
+    assert "(log scale)" in page and "<polyline" in page
+
+
 def test_reference_curves_are_current(graded):
     """The recorded curves match solutions/ and the rubric (fingerprints), and ex02's matches a fresh run."""
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "record_reference_curves.py"), "--check"],

@@ -249,7 +249,11 @@ def check_fit_trajectory(learner, rubric):
     problem = mismatch(losses[k], loss_k, tol64, scalar=True)
     if problem:
         after = float(np.mean((x @ w_next + b_next - y) ** 2))
-        hint = " (it is the loss after the step)" if mismatch(losses[k], after, rubric.tolerance("float64"), scalar=True) is None else ""
+        # the returned W, b are where the short run's last loss was measured: its last step was never taken
+        stale = mismatch(first[2][-1], loss_k, tol64, scalar=True) is None
+        hint = (f" (the W and b that steps={k} returned are where its losses[{k - 1}] was measured: the last step "
+                "recorded its loss but did not update W and b)" if stale else
+                " (it is the loss after the step)" if mismatch(losses[k], after, tol64, scalar=True) is None else "")
         parts.append(Verdict(0.0, f"losses[{k}] must be the mse before step {k}, i.e. at the parameters after {k} "
                                   f"steps ({loss_k:.6g}); got {losses[k]:.6g}{hint}"))
     elif np.any(np.diff(losses) > 1e-9 * (1.0 + np.abs(losses[:-1]))):

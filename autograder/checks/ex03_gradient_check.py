@@ -95,6 +95,7 @@ def check_numerical_gradient(eps, learner, rubric):
             central_difference(a, x, used_eps, relative=True),
         **ignored})
     after = outcome.inputs_after[1] if len(outcome.inputs_after) > 1 else None
+    # an ulp of drift (x[i] += eps, then -= 2*eps, += eps) is not what this guards against: x left perturbed
     if after is not None and mismatch(after, x, Tolerance(0.0, 1e-15)) is not None:
         return parts_verdict([verdict, Verdict(0.0, f"{called} changed x: restore each coordinate after "
                                                     "perturbing it (or work on a copy)")])

@@ -8,8 +8,8 @@ import numpy as np
 
 from autograder import feedback, oracle
 from autograder.checks.framework import (Check, Exercise, autodiff_used, crashed_update_verdict, failed, init_problems, parts_verdict, rng,
-                              signature, unpaired_rows, update_verdict, verdict_for)
-from autograder.compare import as_array, as_series, mismatch
+                              batch_rows, signature, unpaired_rows, update_verdict, verdict_for)
+from autograder.compare import Tolerance, as_array, as_series, mismatch
 from autograder.records import PASS, Tensor, Verdict
 
 NAME = "ex04_manual_backprop"
@@ -40,8 +40,7 @@ def z_values(seed):
     return rng(4, 1, seed).normal(scale=4.0, size=(N, H))
 
 
-@oracle.by_value
-def backprop_grads(a0, y, w1, b1, w2, b2):
+def cost_gradients(a0, y, w1, b1, w2, b2):
     """The oracle: the quadratic cost of the contract's network and d C / d (w1, b1, w2, b2), via the tape."""
     t = oracle.tf()
     a0, y = np.asarray(a0, np.float64), np.asarray(y, np.float64)
@@ -52,6 +51,11 @@ def backprop_grads(a0, y, w1, b1, w2, b2):
         return t.reduce_mean(0.5 * t.reduce_sum((a2 - y) ** 2, axis=1))
 
     return oracle.tape_gradients(cost, w1, b1, w2, b2)
+
+
+# memoised for the kit's fixed inputs, which every student is given; a replay of one student's own
+# training (train:steps) calls cost_gradients itself, so it does not push those out of the memo
+backprop_grads = oracle.by_value(cost_gradients)
 
 
 def mlp_sigmoid_predict(x, w1, b1, w2, b2):
@@ -275,7 +279,7 @@ def train_call(learner, rubric, epochs=None, fresh=False):
 
 # The small runs: 120 digits and settings unlike the defaults (hidden=30, batch_size=10, lr=3.0,
 # seed=0), so a train that ignores an argument and uses its default is seen doing so.
-SMALL_N, SMALL_HIDDEN, SMALL_BATCH = 120, 12, 8
+SMALL_N, SMALL_HIDDEN, SMALL_BATCH = 120, 12, 9  # 13 batches of 9 and a last of 3
 
 
 def small_data():
@@ -392,8 +396,9 @@ def check_train_history(learner, rubric):
         # train runs on float32 digits: its own repeat is compared at float32 precision
         if again is None or any(mismatch(q, p, rubric.tolerance("float32")) for p, q in zip(one[0], again[0])):
             return PASS  # train is not repeatable: train:deterministic says so; the history is not judged twice
+        # the same number, not merely close: consecutive costs of a slow epoch differ by less than float32's tolerance
         same = " (it repeats history[1]: record the cost after each epoch)" if not mismatch(
-            two[1][0], two[1][1], rubric.tolerance("float32"), scalar=True) else ""
+            two[1][0], two[1][1], Tolerance(1e-6, 0.0), scalar=True) else ""
         return Verdict(0.0, f"{small_signature(2)} gave history[0] = {two[1][0]:.6g}, but after its first epoch "
                             f"(the parameters {small_signature(1)} returns) the cost is {after_first:.6g}: "
                             f"history[e] is the training cost after epoch e{same}")
@@ -442,35 +447,50 @@ def check_train_init(learner, rubric):
     return parts_verdict(wrong_init or [PASS])
 
 
-def check_train_reshuffles(learner, rubric):
-    """Two epochs on the small data, watching the batches handed to backprop: each epoch reshuffles."""
+def spied_batches(learner):
+    """(the mini-batches a two-epoch small run handed to backprop, as spied fingerprints, or a Verdict
+    saying why they cannot be judged).  Shared by train:reshuffles and train:steps (memoised calls)."""
     outcome = small_call(learner, 2, spy="backprop")
     _, problem = unpack_training(outcome, 2, SMALL_HIDDEN)
     if problem:
-        return problem
-    batches = outcome.spied
+        return None, problem
+    batches = list(outcome.spied)
     per_epoch = -(-SMALL_N // SMALL_BATCH)
     called = small_signature(2)
     if not batches:
         # Nothing to judge: the point is not given for what the grader could not see.
-        return Verdict(0.0, f"{called} never called this module's backprop, so the grader cannot see its "
-                            "mini-batches: train must compute each mini-batch's gradients by calling the module's "
-                            "backprop(a0, y, w1, b1, w2, b2) (the contract's train uses backprop and sgd_update)")
+        return None, Verdict(0.0, f"{called} never called this module's backprop, so the grader cannot see its "
+                                  "mini-batches: train must compute each mini-batch's gradients by calling the "
+                                  "module's backprop(a0, y, w1, b1, w2, b2) (the contract's train uses backprop and "
+                                  "sgd_update)")
     outer = [b for b in batches if len(b) > 1] if len(batches) != 2 * per_epoch else list(batches)
     if len(outer) == 2 * per_epoch and len(batches) > len(outer):
         batches = outer  # backprop also called itself once per row (a per-example loop): the outer calls count
     elif len(batches) == 2 * SMALL_N and {len(b) for b in batches} == {1}:
         # Nielsen's update_mini_batch: train calls backprop once per example and averages the gradients
-        # of each mini-batch itself; consecutive calls, batch_size at a time, are the mini-batches
-        batches = [np.sort(np.concatenate(batches[i:i + SMALL_BATCH])) for i in range(0, len(batches), SMALL_BATCH)]
+        # of each mini-batch itself; consecutive calls of one epoch, batch_size at a time, are the mini-batches
+        batches = [np.sort(np.concatenate(batches[e * SMALL_N + i:e * SMALL_N + min(i + SMALL_BATCH, SMALL_N)]))
+                   for e in range(2) for i in range(0, SMALL_N, SMALL_BATCH)]
         updates = small_call(learner, 2, spy="sgd_update").spied
         if len(updates) != 2 * per_epoch:  # one update per example is plain SGD, not mini-batches
-            return Verdict(0.0, f"{called} called backprop once per example and sgd_update {len(updates)} times; "
-                                f"mini-batch SGD updates once per mini-batch of {SMALL_BATCH}: {2 * per_epoch} updates")
-    if len(batches) != 2 * per_epoch or {len(b) for b in batches} != {SMALL_BATCH}:
-        sizes = sorted({len(b) for b in batches})
+            return None, Verdict(0.0, f"{called} called backprop once per example and sgd_update {len(updates)} "
+                                      f"times; mini-batch SGD updates once per mini-batch: {2 * per_epoch} updates")
+    return batches, None
+
+
+def check_train_reshuffles(learner, rubric):
+    """Two epochs on the small data, watching the batches handed to backprop: each epoch reshuffles."""
+    batches, problem = spied_batches(learner)
+    if problem:
+        return problem
+    per_epoch, called = -(-SMALL_N // SMALL_BATCH), small_signature(2)
+    sizes = sorted({len(b) for b in batches})
+    # ceil(n / batch_size) batches of at most batch_size rows (the smaller last one kept); whether they
+    # hold every row once is judged below
+    if len(batches) != 2 * per_epoch or max(sizes) > SMALL_BATCH:
         return Verdict(0.0, f"{called} called backprop {len(batches)} times with batches of {sizes} rows; expected "
-                            f"{per_epoch} mini-batches of {SMALL_BATCH} rows per epoch ({2 * per_epoch} calls)")
+                            f"{per_epoch} mini-batches of at most {SMALL_BATCH} rows per epoch ({2 * per_epoch} "
+                            "calls), which together use every row once (a smaller last batch is kept, not dropped)")
     x, y = small_data()
     unpaired = unpaired_rows(batches, np.asarray(x, np.float32), np.asarray(y, np.float32))  # as the child got them
     if unpaired:
@@ -486,7 +506,57 @@ def check_train_reshuffles(learner, rubric):
     if sorted(map(tuple, first)) == sorted(map(tuple, second)):
         return Verdict(0.0, f"{called} used the same mini-batches in both epochs, only in another order: reshuffle "
                             "the rows themselves at the start of every epoch, then cut them into mini-batches")
+    rows = batch_rows(first, np.asarray(x, np.float32), np.asarray(y, np.float32))
+    if rows is not None and np.array_equal(np.concatenate([np.sort(r) for r in rows]), np.arange(SMALL_N)):
+        return Verdict(0.0, f"{called} took the rows in their given order in the first epoch: shuffle at the start "
+                            "of every epoch, the first one included")
     return PASS
+
+
+def replayed_steps(start, batches, x, y, lr):
+    """The parameters after one sgd step -lr * (the oracle's gradient of each mini-batch) per batch, from
+    ``start``, in float64."""
+    params = [np.asarray(p, np.float64) for p in start]
+    for rows in batches:
+        _, grads = cost_gradients(x[rows], y[rows], *params)
+        params = [p - lr * np.asarray(g, np.float64) for p, g in zip(params, grads)]
+    return params
+
+
+def check_train_steps(learner, rubric):
+    """Replays the two-epoch small run on the trusted side: from its initial parameters (epochs=0), one step of
+    -lr * the oracle's gradient per spied mini-batch must land where train's parameters are.  A learning rate
+    that decays, momentum, a step skipped or taken twice, or an update that is not sgd_update's all move them."""
+    batches, problem = spied_batches(learner)
+    if problem:
+        return problem
+    initial, problem = unpack_training(small_call(learner, 0), 0, SMALL_HIDDEN)
+    two, problem2 = unpack_training(small_call(learner, 2, spy="backprop"), 2, SMALL_HIDDEN)
+    if problem or problem2:
+        return problem or problem2
+    x, y = (np.asarray(a, np.float32).astype(np.float64) for a in small_data())  # the values the child got
+    rows = batch_rows(batches, x, y)
+    if rows is None:
+        return Verdict(0.0, f"{small_signature(2)} handed backprop rows that are not rows of its x and y")
+    called = small_signature(2)
+    # the batches as handed over, whatever their sizes (train:reshuffles judges those): each is one step
+    per_epoch = len(rows) // 2
+    tol = rubric.tolerance("train_replay")
+    after_one = replayed_steps(initial[0], rows[:per_epoch], x, y, 3.0)
+    after_two = replayed_steps(after_one, rows[per_epoch:], x, y, 3.0)
+    names = ("w1", "b1", "w2", "b2")
+    off = [name for name, got, want in zip(names, two[0], after_two) if mismatch(got, want, tol)]
+    if not off:
+        return PASS
+    one, _ = unpack_training(small_call(learner, 1), 1, SMALL_HIDDEN)
+    first_right = (one is not None and len(rows) % 2 == 0
+                   and not any(mismatch(got, want, tol) for got, want in zip(one[0], after_one)))
+    why = (" The first epoch's steps agree (train(epochs=1) lands there); the second's do not: the step changes "
+           "between epochs (a decaying learning rate, or momentum carried over)" if first_right else
+           " Each step must be sgd_update(params, backprop(batch), lr) with the lr passed in, once per mini-batch")
+    return Verdict(0.0, f"{called}: from its initial parameters (epochs=0), one step of -lr * the gradient of each "
+                        f"mini-batch it handed to backprop, in order, does not give the {', '.join(off)} it returned "
+                        f"({mismatch(two[0][names.index(off[0])], after_two[names.index(off[0])], tol)}).{why}")
 
 
 def check_train_deterministic(learner, rubric):
@@ -548,6 +618,8 @@ def _checks():
                         check_train_deterministic, trains=True))
     checks.append(Check("train", "reshuffles", "mini-batches of batch_size, reshuffled every epoch",
                         check_train_reshuffles, trains=True))
+    checks.append(Check("train", "steps", "each mini-batch moves the parameters by -lr * backprop's gradient",
+                        check_train_steps, trains=True))
     return tuple(checks)
 
 

@@ -14,7 +14,7 @@ from autograder.records import PASS, Tensor, Verdict
 
 NAME = "ex05_tape_regression"
 N, D, H = 11, 4, 6  # batch, features, hidden: all different; the output has width 1
-BATCH = 64  # the mini-batch run: 320 training rows -> 5 batches of 64 per epoch
+BATCH = 48  # the mini-batch run: 320 training rows -> 6 batches of 48 and a last of 32 per epoch
 
 
 def model(seed, d=D, h=H):
@@ -221,9 +221,10 @@ def check_train_step_by_step(learner, rubric):
 
 
 def check_train_mini_batches(learner, rubric):
-    """batch_size=64 on the 320 housing rows: train_step gets 5 batches of at most 64 rows per epoch,
-    which together hold every row, each with its own target (the grader's other runs are full batch,
-    where batch_size is None)."""
+    """batch_size=48 on the 320 housing rows: train_step gets 6 batches of 48 rows and a last of 32 per
+    epoch, which together hold every row, each with its own target (the grader's other runs are full
+    batch, where batch_size is None).  48 does not divide 320, so a train that drops the smaller last
+    batch is seen."""
     epochs = 2
     outcome, split = train_call(learner, rubric, epochs, batch_size=BATCH, spy="train_step")
     d, n = split.x_train.shape[1], split.x_train.shape[0]
@@ -239,9 +240,12 @@ def check_train_mini_batches(learner, rubric):
                             "train_step(x, y, params, lr)")
     per_epoch = -(-n // BATCH)
     sizes = sorted({len(b) for b in batches})
+    # ceil(n / batch_size) batches of at most batch_size rows: a smaller last batch, or equal parts
+    # (np.array_split), are both mini-batches; a dropped last batch leaves an epoch one short
     if len(batches) != epochs * per_epoch or max(sizes) > BATCH:
         return Verdict(0.0, f"{called} called train_step {len(batches)} times with batches of {sizes} rows; expected "
-                            f"{per_epoch} mini-batches of at most {BATCH} rows per epoch ({epochs * per_epoch} calls)")
+                            f"{per_epoch} mini-batches of at most {BATCH} rows per epoch ({epochs * per_epoch} calls), "
+                            "which together use every row once (a smaller last batch is kept, not dropped)")
     unpaired = unpaired_rows(batches, split.x_train, split.y_train)
     if unpaired:
         return Verdict(0.0, f"{called}: {unpaired} of the {sum(len(b) for b in batches)} rows handed to train_step "

@@ -187,6 +187,9 @@ def cross_entropy_part(dtype, label_dtype, learner, rubric):
                           float(-np.mean(np.log(probs[labels]))),
                       "returned the mean of 1 - p[label] instead of -log p[label]": float(np.mean(1 - picked)),
                       "used log10 instead of the natural log": float(-np.mean(np.log10(picked))),
+                      # an epsilon "for safety" changes every value (softmax probabilities are never 0)
+                      **{f"added {eps:g} inside the log (-log(p + {eps:g})); the contract's loss is -log(p) itself":
+                         float(-np.mean(np.log(picked + eps))) for eps in (1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15)},
                   }, scalar=True)
 
 

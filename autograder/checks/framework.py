@@ -244,6 +244,26 @@ def unpaired_rows(batches, x, y) -> int:
     return unpaired
 
 
+def batch_rows(batches, x, y) -> list | None:
+    """The row indices of each spied mini-batch (sandbox spy: records.fingerprint_rows of its (x, y)
+    pairs) in ``x``, ``y`` as the child got them; None when a batch holds a pair that is not one of theirs.
+    Identical rows are told apart by nothing, and need not be: they give the same gradient."""
+    prints = records.fingerprint_rows(x, y)
+    order = np.argsort(prints, kind="stable")
+    known = prints[order]
+    rows = []
+    for batch in batches:
+        batch = np.asarray(batch, dtype=np.float64)
+        if len(known) < 2 or batch.size == 0:
+            return None
+        at = np.clip(np.searchsorted(known, batch), 1, len(known) - 1)
+        nearer = np.where(np.abs(batch - known[at - 1]) <= np.abs(batch - known[at]), at - 1, at)
+        if not (np.abs(batch - known[nearer]) <= 1e-5 * np.maximum(1.0, np.abs(batch))).all():
+            return None
+        rows.append(order[nearer])
+    return rows
+
+
 def _matching(step, lr, grad, shape, tol) -> bool:
     """Whether ``step`` is -lr * ``grad``, allowing numpy broadcasting of the gradient to ``shape``."""
     try:

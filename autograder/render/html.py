@@ -182,7 +182,7 @@ def _line_chart(mine, theirs, threshold, label, width=560, height=260) -> str:
     for k in range(5):
         value = lo + (hi - lo) * k / 4
         y = top + (height - top - bottom) * (1 - k / 4)
-        shown = 10 ** value if log else value
+        shown = 10 ** min(value, 308.0) if log else value  # a loss near float64's top must not overflow the axis
         out.append(f"<line x1=\"{left}\" x2=\"{width - right}\" y1=\"{y:.1f}\" y2=\"{y:.1f}\" stroke=\"#eef0f5\"/>"
                    f"<text x=\"{left - 6}\" y=\"{y + 4:.1f}\" text-anchor=\"end\">{shown:.3g}</text>")
     for x in sorted({0, x_max // 2, x_max}):

@@ -14,7 +14,8 @@ forked (still root, before any learner code), and ``enter`` returns only inside 
   grading modules, or the caller's folders;
 - its own network (empty: no interfaces but a downed loopback) and IPC namespaces;
 - a memory cgroup (tmpfs, memfd and shm pages are charged to it, unlike RSS) and a pids cgroup,
-  created and removed by the trusted side, which the child cannot leave (without one, see below);
+  created and removed by the trusted side, which the child cannot leave (without one, see below),
+  and a cpu cgroup where that controller is mounted (fair shares between children, no quota);
 - as root, a uid/gid that no other live child shares; without root, a user namespace whose
   capabilities are dropped once the mounts are made;
 - no_new_privs, then, as the very last step (nothing after it mounts, unshares or changes uid),
@@ -285,6 +286,9 @@ def kill_uid(uid: int | None, seconds: float = 5.0) -> bool:
     return kill_until_gone(lambda: processes_of_uid(uid), seconds)
 
 
+CPU_SHARE = 1024  # cgroup v1's cpu.shares of one process at nice 0
+
+
 class Cgroup:
     """A memory + pids cgroup for one child (v2 if mounted, else v1), made and removed by the trusted side.
 
@@ -328,7 +332,7 @@ class Cgroup:
 
     def _make_v1(self, name, memory_bytes, processes) -> None:
         self.version = 1
-        for controller in ("memory", "pids"):
+        for controller in ("memory", "pids", "cpu"):
             self._sweep(os.path.join(self.V1, controller, "autograder"))
         memory = os.path.join(self.V1, "memory", "autograder", name)
         os.makedirs(memory, mode=0o755)
@@ -344,6 +348,27 @@ class Cgroup:
             os.makedirs(pids, mode=0o755)
             self.dirs.append(pids)
             _write(pids, "pids.max", processes)
+        self._cpu_v1(name)
+
+    def _cpu_v1(self, name) -> None:
+        """A cpu group of the child's own, if the controller is there: the scheduler then shares the CPU
+        between children as groups, so a child that runs a hundred busy processes (each in a session of
+        its own, which autogrouping would count apart) gets one child's share, not a hundred.  No quota:
+        a child alone on the machine keeps all of it."""
+        parent = os.path.join(self.V1, "cpu", "autograder")
+        if not os.path.exists(os.path.join(self.V1, "cpu", "cpu.shares")):
+            return
+        self._sweep(parent)
+        try:
+            os.makedirs(parent, mode=0o755, exist_ok=True)
+            # the kit's children together weigh what as many processes as cores would, so a busy
+            # shared machine does not squeeze every child into one process's share
+            _write(parent, "cpu.shares", CPU_SHARE * (os.cpu_count() or 1))
+            group = os.path.join(parent, name)
+            os.makedirs(group, mode=0o755)
+        except OSError:
+            return  # not ours to make: memory and pids still hold the child
+        self.dirs.append(group)
 
     def _make_v2(self, name, memory_bytes, processes) -> None:
         self.version = 2
@@ -355,6 +380,12 @@ class Cgroup:
             _write(parent, "cgroup.subtree_control", "+memory +pids")
         except OSError:
             pass  # already enabled, or not ours to enable: the writes below say if it matters
+        try:  # the cpu controller as in _cpu_v1: children share the CPU as groups (cpu.weight), best effort
+            _write("/sys/fs/cgroup", "cgroup.subtree_control", "+cpu")
+            _write(parent, "cgroup.subtree_control", "+cpu")
+            _write(parent, "cpu.weight", 100 * (os.cpu_count() or 1))
+        except OSError:
+            pass
         group = os.path.join(parent, name)
         os.mkdir(group, 0o755)
         self.dirs.append(group)
