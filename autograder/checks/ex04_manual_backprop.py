@@ -272,9 +272,11 @@ def train_call(learner, rubric, epochs=None, fresh=False):
     split = data.load_digits()
     epochs = rubric.setting(NAME, "train_epochs") if epochs is None else epochs
     y = data.one_hot(split.y_train, 10)
+    # epochs=0 is watched: a backprop call there is a loop that runs one epoch too many
     return learner.call("train", Tensor(split.x_train, "float32"), Tensor(y, "float32"), hidden=30,
                         epochs=int(epochs), batch_size=10, lr=3.0, seed=0, fresh=fresh,
-                        seconds=float(rubric.setting(NAME, "train_seconds"))), split
+                        seconds=float(rubric.setting(NAME, "train_seconds")),
+                        spy="backprop" if int(epochs) == 0 else ""), split
 
 
 # The small runs: 120 digits and settings unlike the defaults (hidden=30, batch_size=10, lr=3.0,
@@ -442,6 +444,9 @@ def check_train_init(learner, rubric):
     start, problem = unpack_training(initial, 0)
     if problem:
         return problem
+    if initial.spied:
+        return Verdict(0.0, f"train(..., epochs=0) called backprop {len(initial.spied)} times: with epochs=0 it must "
+                            "take no step and return the initial parameters (does the loop run epochs + 1 times?)")
     w1, b1, w2, b2 = start[0]
     wrong_init = init_problems("train(..., epochs=0)", {"w1": [w1], "w2": [w2]}, {"b1": [b1], "b2": [b2]})
     return parts_verdict(wrong_init or [PASS])
