@@ -233,8 +233,11 @@ def test_an_upload_suffix_is_accepted_and_said_and_a_missing_exercise_scores_zer
     result, _ = run_autograder(source, tmp_path, {
         "ex04_manual_backprop (1).py": ROOT / "solutions" / "ex04_manual_backprop.py",
         "ex04_manual_backprop.ipynb.bak": "not a notebook",
+        "notes\udcff/readme.txt": "a folder whose name is not UTF-8 on disk (the byte 0xff)",
     })
     assert sum(t["score"] for t in by_exercise(result, "ex04")) == EX04_POINTS, result["output"]
+    # results.json stays valid UTF-8 text: the name is escaped, not a lone surrogate a strict parser refuses
+    assert "notes\\udcff/readme.txt" in result["output"] and "\udcff" not in result["output"], result["output"]
     assert "graded ex04_manual_backprop (1).py as ex04_manual_backprop.py (the upload suffix '(1)' was dropped " \
            "from the name)" in result["output"]
     # ex01 is part of the assignment: not handed in, its checks score zero and say what was expected

@@ -178,7 +178,8 @@ def test_a_process_is_held_by_its_cgroup_only_once_it_is_in_every_group():
             os._exit(0)
     try:
         assert not group.holds(pid)
-        jail._write(group.dirs[-1], "cgroup.procs", pid)  # the pids group only
+        for folder in group.dirs[1:]:  # every group but memory (the first): pids, and cpu where mounted
+            jail._write(folder, "cgroup.procs", pid)
         assert pid in group.pids() and not group.holds(pid)
         jail._write(group.dirs[0], "cgroup.procs", pid)
         assert group.holds(pid)
